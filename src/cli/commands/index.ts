@@ -1,0 +1,4 @@
+import type { Command } from '../io.ts';
+
+/** Every `floodgate` command, in the order `--help` lists them. One line per command. */
+export const COMMANDS: readonly Command[] = [];

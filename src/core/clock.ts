@@ -1,0 +1,70 @@
+/**
+ * Time as the rest of floodgate sees it. Only `src/cli` and servers' `main` pass
+ * {@link systemClock}; everything else takes a `Clock` so tests run without real time.
+ */
+export interface Clock {
+  /** Wall-clock milliseconds since the epoch (may be fractional). */
+  now(): number;
+  /** Resolves after `ms` milliseconds, or rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock: wall time anchored once, then advanced by the monotonic timer. */
+export const systemClock: Clock = (() => {
+  const origin = Date.now() - performance.now();
+  return {
+    now: () => origin + performance.now(),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.max(0, ms),
+        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal?.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+  };
+})();
+
+/** A clock that moves only when told to: for tests of anything time-driven. */
+export interface ManualClock extends Clock {
+  /** Moves time forward, waking every sleeper whose deadline passed, in order. */
+  advance(ms: number): Promise<void>;
+}
+
+/** Creates a {@link ManualClock} starting at `start` ms. */
+export function createManualClock(start = 0): ManualClock {
+  let current = start;
+  const sleepers: { at: number; resolve: () => void }[] = [];
+  return {
+    now: () => current,
+    sleep(ms, signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        sleepers.push({ at: current + Math.max(0, ms), resolve });
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    },
+    async advance(ms) {
+      const end = current + ms;
+      for (;;) {
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers[0];
+        if (!next || next.at > end) break;
+        sleepers.shift();
+        current = next.at;
+        next.resolve();
+        // Let the woken task run before time moves on.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      current = end;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** floodgate's core: coded errors, exit codes, units, clock and RNG. Imports nothing of the project. */
+
+export type { Clock, ManualClock } from './clock.ts';
+export { createManualClock, systemClock } from './clock.ts';
+export type { ErrorCode, Issue, SourceLocation } from './errors.ts';
+export {
+  ERROR_CATALOG,
+  FloodgateError,
+  formatIssue,
+  formatLocation,
+  formatPath,
+  InputError,
+  InternalError,
+  RunInvalidError,
+} from './errors.ts';
+export { ExitCode } from './exit-codes.ts';
+export {
+  CampaignStats,
+  LatencySummary,
+  ProviderStats,
+  RESULT_SCHEMA_VERSION,
+  Result,
+  Series,
+  SweepStats,
+  ThresholdOutcome,
+  TimelineSecond,
+  Validity,
+} from './result.ts';
+export type { Rng } from './rng.ts';
+export { createRng } from './rng.ts';
+export {
+  formatBytes,
+  formatDuration,
+  parseCount,
+  parseDuration,
+  parseMoney,
+  parsePercent,
+  parseRate,
+  parseSize,
+  round,
+} from './units.ts';

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+
+/**
+ * The result contract: what `floodgate run` (and `floodgate import k6`) writes, and what
+ * reports and the gate read. Versioned by {@link RESULT_SCHEMA_VERSION}; `schemas/result.schema.json`
+ * is generated from this (a test keeps the two in sync). Changes must be additive within a
+ * version; anything else bumps the version.
+ *
+ * Units: times in milliseconds, rates per second, sizes in bytes, `t` offsets in milliseconds
+ * from the run's start.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+/** A latency distribution: summary figures plus the HdrHistogram, base64-encoded and mergeable. */
+export const LatencySummary = z.object({
+  count: z.number().int().nonnegative(),
+  min: z.number().nullable(),
+  mean: z.number().nullable(),
+  p50: z.number().nullable(),
+  p90: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  p999: z.number().nullable(),
+  max: z.number().nullable(),
+  /** HdrHistogram V2 compressed base64 (hdr-histogram-js `encodeIntoCompressedBase64`), values in microseconds. */
+  hdr: z.string().optional(),
+});
+export type LatencySummary = z.infer<typeof LatencySummary>;
+
+/** One second of the run as the load generator saw it. */
+export const TimelineSecond = z.object({
+  /** Start of this second, ms from the run's start. */
+  t: z.number(),
+  intended: z.number().int().nonnegative(),
+  sent: z.number().int().nonnegative(),
+  completed: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  /** Failures by class: `http_4xx`, `http_5xx`, `connect`, `reset`, ... */
+  errors: z.record(z.string(), z.number().int().nonnegative()),
+  /** Latency from the intended send time (coordinated-omission corrected). */
+  latencyCorrected: LatencySummary,
+  /** Latency from the actual send. */
+  latencyRaw: LatencySummary,
+  /** How late sends left against their intended time. */
+  lagP99: z.number().nullable(),
+  lagMax: z.number().nullable(),
+});
+export type TimelineSecond = z.infer<typeof TimelineSecond>;
+
+/** What a mock provider saw: enforcement and measurement kept apart. */
+export const ProviderStats = z.object({
+  kind: z.enum(['fcm', 'ses', 'sendgrid', 'alimtalk', 'other']),
+  /** The configured limit in the provider's unit, normalised per second (null: unlimited). */
+  limitPerSecond: z.number().nullable(),
+  /** What the limit counts: messages, recipients or requests. */
+  unit: z.enum(['messages', 'recipients', 'requests']),
+  admitted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  /** Largest count of admitted units in any sliding 1 s window. */
+  maxPerSecondWindow: z.number().int().nonnegative(),
+  /** Largest count of admitted units in any sliding 60 s window. */
+  maxPerMinuteWindow: z.number().int().nonnegative(),
+  /** Admitted and rejected units per aligned second, index 0 = the run's first second. */
+  perSecond: z.array(z.object({ t: z.number(), admitted: z.number().int(), rejected: z.number().int() })),
+  /** Distinct recipients that received the same content more than once. */
+  duplicates: z.number().int().nonnegative(),
+  /** Deliveries beyond the first, summed over recipients. */
+  duplicateDeliveries: z.number().int().nonnegative(),
+  /** How many recipients got 1, 2, 3, ... deliveries: `{ "1": 41990, "2": 10 }`. */
+  deliveriesPerRecipient: z.record(z.string(), z.number().int().nonnegative()),
+  /** The worst offenders, most deliveries first (at most 100). */
+  offenders: z.array(z.object({ recipient: z.string(), count: z.number().int() })),
+  callbacks: z
+    .object({ sent: z.number().int(), delivered: z.number().int(), failed: z.number().int(), attempts: z.number().int() })
+    .nullable(),
+});
+export type ProviderStats = z.infer<typeof ProviderStats>;
+
+/** A campaign tracked to its end against the mock ledgers. */
+export const CampaignStats = z.object({
+  name: z.string(),
+  channel: z.string(),
+  provider: z.string(),
+  requested: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  duplicated: z.number().int().nonnegative(),
+  /** From the campaign request to the last delivery; null when not every recipient arrived. */
+  drainTime: z.number().nullable(),
+  deadline: z.number().nullable(),
+  /** When 50 / 95 / 100% of accepted recipients were delivered, ms after the campaign started. */
+  completion: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p100: z.number().nullable() }),
+  /** Delivered count over time: `[t, delivered]`. */
+  curve: z.array(z.tuple([z.number(), z.number()])),
+  /** Accepted but not yet delivered, over time: `[t, backlog]`. */
+  backlog: z.array(z.tuple([z.number(), z.number()])),
+});
+export type CampaignStats = z.infer<typeof CampaignStats>;
+
+/** A closed-loop sweep and its USL fit. */
+export const SweepStats = z.object({
+  name: z.string(),
+  target: z.string(),
+  points: z.array(
+    z.object({
+      concurrency: z.number().int().positive(),
+      throughput: z.number(),
+      latency: LatencySummary,
+      errors: z.number().int().nonnegative(),
+    }),
+  ),
+  usl: z
+    .object({
+      alpha: z.number(),
+      beta: z.number(),
+      gamma: z.number(),
+      nPeak: z.number().nullable(),
+      xPeak: z.number().nullable(),
+      xRoof: z.number().nullable(),
+    })
+    .nullable(),
+  targetTps: z.number().nullable(),
+  /** (peak throughput - target) / target; null without a target. */
+  headroom: z.number().nullable(),
+});
+export type SweepStats = z.infer<typeof SweepStats>;
+
+/** A scraped series (Prometheus) or a generator/dispatcher gauge. */
+export const Series = z.object({
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  source: z.string(),
+  points: z.array(z.tuple([z.number(), z.number()])),
+});
+export type Series = z.infer<typeof Series>;
+
+/** One threshold's outcome. */
+export const ThresholdOutcome = z.object({
+  metric: z.string(),
+  expression: z.string(),
+  actual: z.number().nullable(),
+  ok: z.boolean(),
+  message: z.string(),
+});
+export type ThresholdOutcome = z.infer<typeof ThresholdOutcome>;
+
+export const Validity = z.object({
+  verdict: z.enum(['VALID', 'DEGRADED', 'INVALID']),
+  reasons: z.array(z.string()),
+});
+export type Validity = z.infer<typeof Validity>;
+
+/** The whole result file. */
+export const Result = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  meta: z.object({
+    tool: z.object({ name: z.literal('floodgate'), version: z.string() }),
+    gitCommit: z.string().nullable(),
+    scenario: z.object({ name: z.string(), file: z.string().nullable(), hash: z.string() }),
+    scale: z.number().positive(),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    duration: z.number().nonnegative(),
+    aborted: z.boolean(),
+    machine: z.object({
+      hostname: z.string(),
+      platform: z.string(),
+      arch: z.string(),
+      cpus: z.number().int(),
+      cpuModel: z.string(),
+      memory: z.number(),
+      node: z.string(),
+    }),
+    target: z.object({ kind: z.enum(['embedded', 'external', 'k6']), url: z.string().nullable() }),
+  }),
+  validity: Validity,
+  timeline: z.array(TimelineSecond),
+  http: z.object({
+    requests: z.number().int().nonnegative(),
+    completed: z.number().int().nonnegative(),
+    dropped: z.number().int().nonnegative(),
+    timeouts: z.number().int().nonnegative(),
+    errors: z.record(z.string(), z.number().int().nonnegative()),
+    latencyCorrected: LatencySummary,
+    latencyRaw: LatencySummary,
+  }),
+  providers: z.record(z.string(), ProviderStats),
+  campaigns: z.array(CampaignStats),
+  sweeps: z.array(SweepStats),
+  series: z.array(Series),
+  generator: z.object({
+    eventLoopLagP99: z.number().nullable(),
+    cpuPercentMax: z.number().nullable(),
+    scheduleLagP99: z.number().nullable(),
+  }),
+  thresholds: z.array(ThresholdOutcome),
+  verdict: z.object({
+    status: z.enum(['pass', 'fail', 'invalid']),
+    exitCode: z.number().int(),
+    reasons: z.array(z.string()),
+  }),
+});
+export type Result = z.infer<typeof Result>;

@@ -1,0 +1,2 @@
+/** floodgate's public API. Internals are not re-exported. */
+export * from './core/index.ts';
