@@ -1,6 +1,5 @@
 /** Loading and validating floodgate's YAML files: positions kept, all problems at once. */
 
-export { count, durationMs, fraction, money, positive, ratePerSecond, sizeBytes } from './fields.ts';
 export { suggest } from './suggest.ts';
 export type { Frozen } from './validate.ts';
 export { deepFreeze, knownKeysAt, loadConfigFile, validateSource } from './validate.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { durationMs, parseYamlSource, ratePerSecond, readYamlFile, suggest, validateSource } from '../../src/config/index.ts';
-import { FloodgateError, formatIssue } from '../../src/core/index.ts';
+import { parseYamlSource, readYamlFile, suggest, validateSource } from '../../src/config/index.ts';
+import { durationMs, FloodgateError, formatIssue, ratePerSecond } from '../../src/core/index.ts';
 
 const schema = z
   .object({

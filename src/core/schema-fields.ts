@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCount, parseDuration, parseMoney, parsePercent, parseRate, parseSize } from '../core/index.ts';
+import { parseCount, parseDuration, parseMoney, parsePercent, parseRate, parseSize } from './units.ts';
 
 /**
  * zod fields for the units people write. Each accepts a string with a unit (or a number
