@@ -1,5 +1,9 @@
 /** Loading and validating floodgate's YAML files: positions kept, all problems at once. */
 
+export type { PlanValueResolver } from './scenario.ts';
+export { rateValue, resolvePlanRates, scaleScenario } from './scenario.ts';
+export type { CampaignStep, LoadStep, PhasesStep, RateValue, SweepStep } from './scenario-schema.ts';
+export { PLAN_VALUE_NAMES, PlanRef, RequestTemplate, SCENARIO_DEFAULTS, Scenario } from './scenario-schema.ts';
 export { suggest } from './suggest.ts';
 export type { Frozen } from './validate.ts';
 export { deepFreeze, knownKeysAt, loadConfigFile, validateSource } from './validate.ts';

@@ -29,7 +29,15 @@ describe('buildSchedule (uniform)', () => {
       ],
       [0, 632.456, 894.427, 1100, 1300, 1500, 1700, 1900],
     ],
-    ['a zero-rate pause between stages', [{ duration: 500, rate: 2 }, { duration: 1000, rate: 0 }, { duration: 500, rate: 2 }], [0, 1500]],
+    [
+      'a zero-rate pause between stages',
+      [
+        { duration: 500, rate: 2 },
+        { duration: 1000, rate: 0 },
+        { duration: 500, rate: 2 },
+      ],
+      [0, 1500],
+    ],
   ])('%s', (_name, stages, expected) => {
     expect(list(stages)).toEqual(expected);
   });

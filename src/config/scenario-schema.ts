@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import { count, durationMs, fraction, ratePerSecond } from '../core/index.ts';
+
+/**
+ * The scenario file: what to start, what load to drive, which campaigns to send and what
+ * must hold. Validated once at the edge (`.strict()`: unknown keys are errors), defaulted
+ * from {@link SCENARIO_DEFAULTS} (the only place defaults live) and frozen.
+ *
+ * Rates may come from a capacity plan: `rate: { plan: scenarios/plans/mail-morning.yaml,
+ * value: targetTps }`. The names a plan is expected to provide are {@link PLAN_VALUE_NAMES};
+ * the CLI resolves them before the run (see `resolvePlanRates`).
+ */
+export const SCENARIO_DEFAULTS = {
+  dispatcher: 'embedded',
+  arrival: 'uniform',
+  sweepDuration: 10_000,
+  campaignPoll: 1000,
+  monitorInterval: 1000,
+  timeouts: { request: 10_000, preflight: 3000, drain: 10_000, campaign: 600_000 },
+  maxInFlight: 10_000,
+  /** Keep-alive sockets per phase pool: the in-flight cap, but no more than this. */
+  maxConnections: 1024,
+  tolerances: {
+    /** Share of arrivals dropped (in-flight cap or too late) before the run is INVALID. */
+    dropped: 0.001,
+    /** p99 schedule lag above which the generator is DEGRADED. */
+    lagDegraded: 5,
+    /** p99 schedule lag above which the generator fell behind: INVALID. */
+    lagInvalid: 50,
+    /** An arrival this late is not sent but counted as dropped, so a saturated generator stops on time. */
+    lateLimit: 1000,
+    /** The runner's own event-loop delay p99 above which the run is DEGRADED. */
+    eventLoopLag: 50,
+    /** The runner's CPU share of one core above which the run is DEGRADED. */
+    cpu: 0.95,
+  },
+  recipientPool: { count: 1000, pattern: 'user-{n}' },
+} as const;
+
+/** The value names a plan reference may ask for (resolved by the planner via the CLI). */
+export const PLAN_VALUE_NAMES = ['targetTps', 'feature.<name>.tps', 'feature.<name>.users', 'campaign.<name>.tps'] as const;
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+
+/** A reference to a value computed by the planner. */
+export const PlanRef = z.object({ plan: z.string().min(1), value: z.string().min(1) }).strict();
+export type PlanRef = z.infer<typeof PlanRef>;
+
+/** A rate per second, or a value taken from a plan. */
+const Rate = z.union([ratePerSecond(), PlanRef]);
+
+/** `POST /v1/campaigns`: a method and a path on the target. */
+const TargetLine = z
+  .string()
+  .regex(/^(GET|POST|PUT|PATCH|DELETE|HEAD) \/\S*$/, 'write a method and a path, e.g. "POST /v1/reports/alimtalk"')
+  .transform((line) => {
+    const [method, path] = line.split(' ') as [(typeof HTTP_METHODS)[number], string];
+    return { method, path };
+  });
+
+const Headers = z.record(z.string(), z.string());
+
+/**
+ * A request. String values in `path`, `headers` and `body` may use generated fields:
+ * `{{uuid}}`, `{{seq}}` (1, 2, 3, ... per phase), `{{recipient}}` (from the phase's pool),
+ * `{{now}}` (epoch ms) and `{{nowIso}}`. A string that is exactly `{{seq}}` or `{{now}}`
+ * becomes a JSON number.
+ */
+export const RequestTemplate = z
+  .object({
+    name: z.string().optional(),
+    weight: z.number().positive().default(1),
+    method: z.enum(HTTP_METHODS).default('GET'),
+    path: z.string().startsWith('/'),
+    headers: Headers.default({}),
+    body: z.unknown().optional(),
+  })
+  .strict();
+export type RequestTemplate = z.infer<typeof RequestTemplate>;
+
+const Stage = z
+  .object({ duration: durationMs(), rate: Rate, rampTo: Rate.optional() })
+  .strict()
+  .refine((s) => s.duration > 0, { message: 'a stage needs a duration above 0', path: ['duration'] });
+
+const Phases = z
+  .object({
+    name: z.string().optional(),
+    target: TargetLine.optional(),
+    headers: Headers.optional(),
+    body: z.unknown().optional(),
+    templates: z.array(RequestTemplate).min(1).optional(),
+    stages: z.array(Stage).min(1),
+    arrival: z.enum(['uniform', 'poisson']).default(SCENARIO_DEFAULTS.arrival),
+    timeout: durationMs().optional(),
+    recipients: z.object({ count: count(), pattern: z.string() }).strict().optional(),
+    delay: durationMs().default(0),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if ((p.target === undefined) === (p.templates === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either `target` (one request) or `templates` (a weighted mix)', path: ['target'] });
+    }
+    if (p.templates && (p.headers || p.body !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: '`headers` and `body` go inside each template when `templates` is used',
+        path: ['templates'],
+      });
+    }
+  });
+
+const Sweep = z
+  .object({
+    name: z.string().optional(),
+    target: TargetLine,
+    headers: Headers.default({}),
+    body: z.unknown().optional(),
+    concurrency: z.array(z.number().int().positive()).min(1),
+    duration: durationMs().default(SCENARIO_DEFAULTS.sweepDuration),
+    targetTps: Rate.optional(),
+    delay: durationMs().default(0),
+  })
+  .strict();
+
+const StartRequest = RequestTemplate.omit({ weight: true, name: true }).strict();
+
+const Campaign = z
+  .object({
+    name: z.string().optional(),
+    channel: z.string(),
+    provider: z.string().optional(),
+    recipients: count(),
+    /** Recipient ids `pattern` with `{seq}` 1..recipients; default `<name>-{seq}`. */
+    pattern: z.string().optional(),
+    template: z.string(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    deadline: durationMs().optional(),
+    /** The request that starts the campaign; the reference dispatcher's API by default. */
+    start: StartRequest.optional(),
+    poll: durationMs().default(SCENARIO_DEFAULTS.campaignPoll),
+    delay: durationMs().default(0),
+  })
+  .strict();
+
+/** One step: exactly one of `phases`, `sweep` or `campaign` (an object, so errors name the right keys). */
+const LoadStep = z
+  .object({ phases: Phases.optional(), sweep: Sweep.optional(), campaign: Campaign.optional() })
+  .strict()
+  .superRefine((step, ctx) => {
+    const kinds = [step.phases, step.sweep, step.campaign].filter((k) => k !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a load step is exactly one of `phases`, `sweep` or `campaign`' });
+  });
+
+const Provider = z.object({ kind: z.string().optional(), url: z.url().optional() }).catchall(z.unknown());
+
+const System = z
+  .object({
+    dispatcher: z.union([z.literal('embedded'), z.url()]).default(SCENARIO_DEFAULTS.dispatcher),
+    providers: z.record(z.string(), Provider).default({}),
+  })
+  .strict();
+
+const Monitor = z
+  .object({
+    name: z.string().optional(),
+    /** An absolute URL, or a path on the target such as `/metrics`. */
+    url: z.union([z.url(), z.string().startsWith('/')]),
+    series: z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name')).min(1),
+  })
+  .strict();
+
+const { timeouts: T, tolerances: TOL } = SCENARIO_DEFAULTS;
+
+/** The scenario schema. */
+export const Scenario = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore (it names the report folder)'),
+    seed: z.union([z.string(), z.number()]).optional(),
+    system: System.default({ dispatcher: SCENARIO_DEFAULTS.dispatcher, providers: {} }),
+    load: z.array(LoadStep).min(1),
+    monitors: z
+      .object({ interval: durationMs().default(SCENARIO_DEFAULTS.monitorInterval), prometheus: z.array(Monitor).default([]) })
+      .strict()
+      .default({ interval: SCENARIO_DEFAULTS.monitorInterval, prometheus: [] }),
+    thresholds: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).default({}),
+    timeouts: z
+      .object({
+        request: durationMs().default(T.request),
+        preflight: durationMs().default(T.preflight),
+        drain: durationMs().default(T.drain),
+        campaign: durationMs().default(T.campaign),
+      })
+      .strict()
+      .default({ ...T }),
+    maxInFlight: count().default(SCENARIO_DEFAULTS.maxInFlight),
+    tolerances: z
+      .object({
+        dropped: fraction().default(TOL.dropped),
+        lagDegraded: durationMs().default(TOL.lagDegraded),
+        lagInvalid: durationMs().default(TOL.lagInvalid),
+        lateLimit: durationMs().default(TOL.lateLimit),
+        eventLoopLag: durationMs().default(TOL.eventLoopLag),
+        cpu: fraction().default(TOL.cpu),
+      })
+      .strict()
+      .default({ ...TOL }),
+  })
+  .strict()
+  .transform(nameSteps);
+
+type RawScenario = Omit<z.output<typeof Scenario>, never>;
+
+/** Gives every step a name (`phases-1`, `sweep-2`, `campaign-3` by position) and campaigns a recipient pattern. */
+function nameSteps<S extends { load: { phases?: { name?: string }; sweep?: { name?: string }; campaign?: CampaignLike }[] }>(s: S): S {
+  s.load.forEach((step, i) => {
+    if (step.phases) step.phases.name ??= `phases-${i + 1}`;
+    if (step.sweep) step.sweep.name ??= `sweep-${i + 1}`;
+    if (step.campaign) {
+      step.campaign.name ??= `campaign-${i + 1}`;
+      step.campaign.pattern ??= `${step.campaign.name}-{seq}`;
+    }
+  });
+  return s;
+}
+
+interface CampaignLike {
+  name?: string;
+  pattern?: string;
+}
+
+/** A validated, defaulted scenario. */
+export type Scenario = RawScenario;
+/** One load step. */
+export type LoadStep = Scenario['load'][number];
+/** An arrival-rate phase. */
+export type PhasesStep = z.output<typeof Phases>;
+/** A closed-loop sweep. */
+export type SweepStep = z.output<typeof Sweep>;
+/** A campaign. */
+export type CampaignStep = z.output<typeof Campaign>;
+/** A rate as written: per second, or a plan reference. */
+export type RateValue = z.output<typeof Rate>;
