@@ -41,7 +41,7 @@ function buildRaw(): hdr.Histogram {
 function toMicros(ms: number): number {
   const us = Math.round(ms * 1000);
   if (!(us >= HISTOGRAM_LOWEST_US)) return HISTOGRAM_LOWEST_US;
-  return us > HISTOGRAM_HIGHEST_US ? HISTOGRAM_HIGHEST_US : us;
+  return Math.min(us, HISTOGRAM_HIGHEST_US);
 }
 
 /** hdr's JS histograms expose this; the shared interface does not declare it. */

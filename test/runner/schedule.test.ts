@@ -57,7 +57,9 @@ describe('buildSchedule (uniform)', () => {
     const perSecond = new Array(30).fill(0);
     for (const t of times) perSecond[Math.floor(t / 1000)]++;
     // Second k: integral of 100 + (2900/30) t from k to k+1 = 100 + 2900 (2k + 1) / 60.
-    perSecond.forEach((count, k) => expect(Math.abs(count - (100 + (2900 * (2 * k + 1)) / 60))).toBeLessThanOrEqual(1));
+    perSecond.forEach((count, k) => {
+      expect(Math.abs(count - (100 + (2900 * (2 * k + 1)) / 60))).toBeLessThanOrEqual(1);
+    });
   });
 
   it('reports stage starts', () => {
