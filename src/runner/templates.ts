@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, Rng } from '../core/index.ts';
+
+/** A request template as the scenario gives it (after validation). */
+export interface TemplateSpec {
+  name?: string;
+  weight?: number;
+  method: string;
+  path: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: unknown;
+}
+
+/** A concrete request, ready to send. */
+export interface ConcreteRequest {
+  template: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** Makes the next request of a phase: picks a template by weight and fills its generated fields. */
+export interface RequestFactory {
+  next(): ConcreteRequest;
+}
+
+/** Extra named values a template may use (`{{channel}}` in a campaign's start request). */
+export type TemplateVars = Readonly<Record<string, string | number>>;
+
+interface FieldContext {
+  seq: number;
+  recipient: () => string;
+  now: () => number;
+  vars: TemplateVars;
+}
+
+type Filler = (ctx: FieldContext) => unknown;
+
+const FIELD = /\{\{\s*([a-zA-Z][\w.]*)\s*\}\}/g;
+/** Fields that stay numbers when a value is exactly `{{field}}`. */
+const NUMERIC = new Set(['seq', 'now']);
+
+function fieldValue(name: string, ctx: FieldContext): string | number {
+  switch (name) {
+    case 'uuid':
+      return randomUUID();
+    case 'seq':
+      return ctx.seq;
+    case 'recipient':
+      return ctx.recipient();
+    case 'now':
+      return Math.round(ctx.now());
+    case 'nowIso':
+      return new Date(ctx.now()).toISOString();
+    default: {
+      const v = ctx.vars[name];
+      if (v === undefined) throw new Error(`unknown template field {{${name}}}`);
+      return v;
+    }
+  }
+}
+
+/** Compiles a string with `{{fields}}` once, so each request only concatenates. */
+function compileString(text: string): Filler {
+  const whole = /^\{\{\s*([a-zA-Z][\w.]*)\s*\}\}$/.exec(text);
+  if (whole?.[1]) {
+    const name = whole[1];
+    return (ctx) => {
+      const v = fieldValue(name, ctx);
+      return NUMERIC.has(name) || typeof v === 'number' ? v : String(v);
+    };
+  }
+  if (!text.includes('{{')) return () => text;
+  const parts: (string | { field: string })[] = [];
+  let last = 0;
+  for (const m of text.matchAll(FIELD)) {
+    parts.push(text.slice(last, m.index), { field: m[1] as string });
+    last = (m.index ?? 0) + m[0].length;
+  }
+  parts.push(text.slice(last));
+  return (ctx) => parts.map((p) => (typeof p === 'string' ? p : String(fieldValue(p.field, ctx)))).join('');
+}
+
+function compileValue(value: unknown): Filler {
+  if (typeof value === 'string') return compileString(value);
+  if (Array.isArray(value)) {
+    const items = value.map(compileValue);
+    return (ctx) => items.map((f) => f(ctx));
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, compileValue(v)] as const);
+    return (ctx) => Object.fromEntries(entries.map(([k, f]) => [k, f(ctx)]));
+  }
+  return () => value;
+}
+
+/**
+ * Lists every `{{field}}` a template uses that is not generated or given in `vars`, so a
+ * scenario with a typo fails before the run rather than on the first request.
+ */
+export function unknownTemplateFields(template: TemplateSpec, vars: TemplateVars = {}): string[] {
+  const found = new Set<string>();
+  const scan = (v: unknown) => {
+    if (typeof v === 'string') for (const m of v.matchAll(FIELD)) found.add(m[1] as string);
+    else if (Array.isArray(v)) v.forEach(scan);
+    else if (v && typeof v === 'object') Object.values(v).forEach(scan);
+  };
+  scan([template.path, template.headers ?? {}, template.body ?? null]);
+  const known = new Set(['uuid', 'seq', 'recipient', 'now', 'nowIso', ...Object.keys(vars)]);
+  return [...found].filter((f) => !known.has(f));
+}
+
+/**
+ * Creates a request factory. Templates are mixed by weight with smooth weighted round-robin
+ * (nginx's algorithm), so story 1's 25 / 37.5 / 37.5 mix is exact in every 8 requests instead
+ * of only on average. Recipients are drawn from the pool with the seeded RNG.
+ */
+export function createRequestFactory(
+  templates: readonly TemplateSpec[],
+  options: { rng: Rng; clock: Clock; recipients?: { count: number; pattern: string }; vars?: TemplateVars },
+): RequestFactory {
+  const compiled = templates.map((t) => {
+    const headers = { ...(t.headers ?? {}) };
+    const hasBody = t.body !== undefined;
+    if (hasBody && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    return {
+      method: t.method,
+      path: compileString(t.path),
+      headers: Object.entries(headers).map(([k, v]) => [k, compileString(v)] as const),
+      body: hasBody ? compileValue(t.body) : undefined,
+      weight: t.weight ?? 1,
+    };
+  });
+  const totalWeight = compiled.reduce((s, t) => s + t.weight, 0);
+  const current = compiled.map(() => 0);
+  const pool = options.recipients ?? { count: 1000, pattern: 'user-{n}' };
+  let seq = 0;
+  const ctx: FieldContext = {
+    seq: 0,
+    vars: options.vars ?? {},
+    now: () => options.clock.now(),
+    recipient: () => pool.pattern.replace('{n}', String(1 + Math.floor(options.rng.next() * pool.count))),
+  };
+  const pick = (): number => {
+    let best = 0;
+    for (let i = 0; i < compiled.length; i++) {
+      current[i] = (current[i] as number) + (compiled[i]?.weight ?? 0);
+      if ((current[i] as number) > (current[best] as number)) best = i;
+    }
+    current[best] = (current[best] as number) - totalWeight;
+    return best;
+  };
+  return {
+    next() {
+      const index = compiled.length === 1 ? 0 : pick();
+      const t = compiled[index] as (typeof compiled)[number];
+      ctx.seq = ++seq;
+      const headers: Record<string, string> = {};
+      for (const [k, f] of t.headers) headers[k] = String(f(ctx));
+      return {
+        template: index,
+        method: t.method,
+        path: String(t.path(ctx)),
+        headers,
+        body: t.body ? JSON.stringify(t.body(ctx)) : undefined,
+      };
+    },
+  };
+}
