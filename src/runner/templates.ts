@@ -26,7 +26,7 @@ export interface RequestFactory {
 }
 
 /** Extra named values a template may use (`{{channel}}` in a campaign's start request). */
-export type TemplateVars = Readonly<Record<string, string | number>>;
+export type TemplateVars = Readonly<Record<string, unknown>>;
 
 interface FieldContext {
   seq: number;
@@ -38,10 +38,8 @@ interface FieldContext {
 type Filler = (ctx: FieldContext) => unknown;
 
 const FIELD = /\{\{\s*([a-zA-Z][\w.]*)\s*\}\}/g;
-/** Fields that stay numbers when a value is exactly `{{field}}`. */
-const NUMERIC = new Set(['seq', 'now']);
 
-function fieldValue(name: string, ctx: FieldContext): string | number {
+function fieldValue(name: string, ctx: FieldContext): unknown {
   switch (name) {
     case 'uuid':
       return randomUUID();
@@ -67,8 +65,8 @@ function compileString(text: string): Filler {
   if (whole?.[1]) {
     const name = whole[1];
     return (ctx) => {
-      const v = fieldValue(name, ctx);
-      return NUMERIC.has(name) || typeof v === 'number' ? v : String(v);
+      // A whole-value field keeps its type: numbers stay numbers, a `{{params}}` object stays an object.
+      return fieldValue(name, ctx);
     };
   }
   if (!text.includes('{{')) return () => text;
@@ -79,7 +77,11 @@ function compileString(text: string): Filler {
     last = (m.index ?? 0) + m[0].length;
   }
   parts.push(text.slice(last));
-  return (ctx) => parts.map((p) => (typeof p === 'string' ? p : String(fieldValue(p.field, ctx)))).join('');
+  return (ctx) => parts.map((p) => (typeof p === 'string' ? p : textOf(fieldValue(p.field, ctx)))).join('');
+}
+
+function textOf(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function compileValue(value: unknown): Filler {
@@ -157,11 +159,11 @@ export function createRequestFactory(
       const t = compiled[index] as (typeof compiled)[number];
       ctx.seq = ++seq;
       const headers: Record<string, string> = {};
-      for (const [k, f] of t.headers) headers[k] = String(f(ctx));
+      for (const [k, f] of t.headers) headers[k] = textOf(f(ctx));
       return {
         template: index,
         method: t.method,
-        path: String(t.path(ctx)),
+        path: textOf(t.path(ctx)),
         headers,
         body: t.body ? JSON.stringify(t.body(ctx)) : undefined,
       };
