@@ -25,6 +25,8 @@ export interface PacerOptions {
   lateLimit: number;
   /** How long to wait for in-flight requests after the last arrival before cutting them off. */
   drain: number;
+  /** The drain wait after an abort (Ctrl-C): shorter, the user is waiting. */
+  abortDrain?: number;
   signal?: AbortSignal;
 }
 
@@ -99,7 +101,7 @@ export function runPacer(options: PacerOptions): Promise<PacerReport> {
       if (stopped) return;
       stopped = true;
       maybeDone();
-      if (!finished) drainTimer = setTimeout(finish, options.drain);
+      if (!finished) drainTimer = setTimeout(finish, aborted ? (options.abortDrain ?? options.drain) : options.drain);
     };
     const onAbort = () => {
       aborted = true;

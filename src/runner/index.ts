@@ -1,0 +1,18 @@
+/** The runner: schedules, the open-model pacer, sweeps, campaigns, monitors and the result. */
+
+export type { CampaignOutcome, CampaignSpec } from './campaign.ts';
+export { runCampaign } from './campaign.ts';
+export type { LedgerEntry, LedgerSource } from './ledger.ts';
+export { createHttpLedgerSource } from './ledger.ts';
+export { parsePrometheusText } from './prometheus.ts';
+export { defaultRunDir, writeResultFile } from './result.ts';
+export type { RunMeta, RunOptions, RunProgress } from './run.ts';
+export { plannedLength, runScenario } from './run.ts';
+export type { RateStage, Schedule } from './schedule.ts';
+export { buildSchedule } from './schedule.ts';
+export type { SweepSpec, UslFit } from './sweep.ts';
+export { runSweep } from './sweep.ts';
+export type { StartEmbeddedSystem, SystemUnderTest } from './system.ts';
+export { unknownTemplateFields } from './templates.ts';
+export type { Tolerances } from './validity.ts';
+export { assessValidity, decideVerdict } from './validity.ts';

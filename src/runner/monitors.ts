@@ -1,0 +1,121 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { request } from 'undici';
+import type { Clock, Series } from '../core/index.ts';
+import { parsePrometheusText } from './prometheus.ts';
+
+/** A Prometheus endpoint to scrape and the series to keep. */
+export interface PrometheusMonitor {
+  name?: string;
+  /** Absolute, or a path on the target. */
+  url: string;
+  series: readonly string[];
+}
+
+/** What the monitors collected. */
+export interface MonitorReport {
+  series: Series[];
+  /** One message per endpoint that failed, with how often. */
+  scrapeErrors: string[];
+  eventLoopLagP99: number | null;
+  cpuPercentMax: number | null;
+}
+
+/** Samples the runner's own health and scrapes Prometheus endpoints every `interval` ms. */
+export interface Monitors {
+  stop(): Promise<MonitorReport>;
+}
+
+/** Options for {@link startMonitors}. */
+export interface MonitorOptions {
+  prometheus: readonly PrometheusMonitor[];
+  origin: string;
+  interval: number;
+  clock: Clock;
+  runStart: number;
+  /** The process's CPU time (process.cpuUsage, injected: only the CLI touches `process`). */
+  cpuUsage?: () => { user: number; system: number };
+  timeout?: number;
+}
+
+function key(name: string, labels: Record<string, string>): string {
+  return `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+}
+
+/**
+ * Starts the monitors. Generator health: event-loop delay from perf_hooks (p99 per interval,
+ * in ms) and CPU as a percentage of one core, (delta user + system CPU us) / (delta wall us)
+ * x 100, sampled each interval; both also kept as `generator.*` series. Scrapes run on the
+ * same interval; a failed scrape is counted, never fatal.
+ */
+export function startMonitors(options: MonitorOptions): Monitors {
+  const { clock, runStart } = options;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const series = new Map<string, Series>();
+  const errors = new Map<string, number>();
+  const push = (name: string, labels: Record<string, string>, source: string, t: number, value: number) => {
+    const k = key(name, labels);
+    let s = series.get(k);
+    if (!s) series.set(k, (s = { name, labels, source, points: [] }));
+    s.points.push([t, value]);
+  };
+  let lastCpu = options.cpuUsage?.();
+  let lastWall = clock.now();
+  let lagMax: number | null = null;
+  let cpuMax: number | null = null;
+  const sampleGenerator = () => {
+    const now = clock.now();
+    const t = Math.round(now - runStart);
+    if (loop.count > 0) {
+      const p99 = loop.percentile(99) / 1e6;
+      lagMax = Math.max(lagMax ?? 0, p99);
+      push('generator.eventLoopDelayP99', {}, 'runner', t, p99);
+      loop.reset();
+    }
+    const cpu = options.cpuUsage?.();
+    if (cpu && lastCpu && now > lastWall) {
+      const percent = ((cpu.user - lastCpu.user + cpu.system - lastCpu.system) / ((now - lastWall) * 1000)) * 100;
+      cpuMax = Math.max(cpuMax ?? 0, percent);
+      push('generator.cpuPercent', {}, 'runner', t, Math.round(percent * 10) / 10);
+    }
+    lastCpu = cpu;
+    lastWall = now;
+  };
+  const scrape = async (m: PrometheusMonitor) => {
+    const url = m.url.startsWith('/') ? `${options.origin}${m.url}` : m.url;
+    try {
+      const res = await request(url, { headersTimeout: options.timeout ?? 2000, bodyTimeout: options.timeout ?? 2000 });
+      const text = await res.body.text();
+      if (res.statusCode >= 400) throw new Error(`HTTP ${res.statusCode}`);
+      const t = Math.round(clock.now() - runStart);
+      const wanted = new Set(m.series);
+      for (const s of parsePrometheusText(text)) {
+        if (wanted.has(s.name) && Number.isFinite(s.value)) push(m.name ? `${m.name}.${s.name}` : s.name, s.labels, url, t, s.value);
+      }
+    } catch (error) {
+      const message = `${url}: ${(error as Error).message}`;
+      errors.set(message, (errors.get(message) ?? 0) + 1);
+    }
+  };
+  let inflight: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    sampleGenerator();
+    inflight = Promise.all(options.prometheus.map(scrape));
+  };
+  const timer = setInterval(tick, options.interval);
+  tick();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inflight;
+      sampleGenerator();
+      loop.disable();
+      return {
+        series: [...series.values()],
+        scrapeErrors: [...errors].map(([m, n]) => `scrape failed ${n} time(s): ${m}`),
+        eventLoopLagP99: lagMax === null ? null : Math.round((lagMax as number) * 1000) / 1000,
+        cpuPercentMax: cpuMax === null ? null : Math.round((cpuMax as number) * 10) / 10,
+      };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { request } from 'undici';
+import type { Frozen, Scenario } from '../config/index.ts';
+import { InputError, RunInvalidError } from '../core/index.ts';
+
+/** The system under test once started (or found): where to send load and where the mocks are. */
+export interface SystemUnderTest {
+  kind: 'embedded' | 'external';
+  /** Origin of the dispatcher, e.g. `http://127.0.0.1:8080`. */
+  targetUrl: string;
+  /** Each mock provider's admin origin (its `/__mock/<name>/...` API lives there). */
+  providers: Record<string, { adminUrl: string; kind?: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded dispatcher and/or mock providers from the scenario's `system` section.
+ * WIRING POINT: the CLI passes an implementation built on `createDispatcher` (dispatcher/) and
+ * `createMockProviders` (mock-providers/) once those are merged. `withDispatcher: false` means
+ * the user gave `--target` (their own dispatcher) but the mocks are still floodgate's.
+ */
+export type StartEmbeddedSystem = (
+  system: Frozen<Scenario['system']>,
+  options: { withDispatcher: boolean; signal?: AbortSignal },
+) => Promise<SystemUnderTest>;
+
+/**
+ * Finds or starts the system: `--target` (or a URL in `system.dispatcher`) is external; providers
+ * with a `url` are external mocks; anything else needs the embedded starter.
+ */
+export async function startSystem(
+  system: Frozen<Scenario['system']>,
+  options: { target?: string; startEmbedded?: StartEmbeddedSystem; signal?: AbortSignal },
+): Promise<SystemUnderTest> {
+  const external = options.target ?? (system.dispatcher === 'embedded' ? undefined : system.dispatcher);
+  const providers: SystemUnderTest['providers'] = {};
+  const embeddedProviders: string[] = [];
+  for (const [name, p] of Object.entries(system.providers)) {
+    if (p.url) providers[name] = { adminUrl: p.url, ...(p.kind ? { kind: p.kind } : {}) };
+    else embeddedProviders.push(name);
+  }
+  if (external && embeddedProviders.length === 0) {
+    return { kind: 'external', targetUrl: trimSlash(external), providers, close: async () => undefined };
+  }
+  if (!options.startEmbedded) {
+    const what = external ? `mock providers ${embeddedProviders.join(', ')}` : 'the embedded dispatcher';
+    throw new InputError(
+      'FG_INPUT_INVALID',
+      `this floodgate build cannot start ${what}; give each provider a \`url\` of running mocks and pass --target URL (or set system.dispatcher to a URL)`,
+    );
+  }
+  const started = await options.startEmbedded(system, { withDispatcher: !external, ...(options.signal ? { signal: options.signal } : {}) });
+  return {
+    kind: external ? 'external' : 'embedded',
+    targetUrl: trimSlash(external ?? started.targetUrl),
+    providers: { ...started.providers, ...providers },
+    close: () => started.close(),
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Checks that the target answers at all before any load: one `GET /` whose status does not
+ * matter (a 404 is an answer). No answer within `timeout` ms is FG_TARGET_UNREACHABLE (exit 3),
+ * so a wrong URL fails in seconds instead of producing a run full of connection errors.
+ */
+export async function preflight(targetUrl: string, timeout: number): Promise<void> {
+  const started = performance.now();
+  try {
+    const res = await request(`${targetUrl}/`, {
+      method: 'GET',
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      signal: AbortSignal.timeout(timeout),
+    });
+    await res.body.dump();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const waited = Math.round(performance.now() - started);
+    throw new RunInvalidError('FG_TARGET_UNREACHABLE', `${targetUrl} cannot be reached (${code ?? (error as Error).message}, after ${waited}ms)`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import type { Result, ThresholdOutcome, Validity } from '../core/index.ts';
+import { ExitCode } from '../core/index.ts';
+
+/** The tolerances a scenario sets (ms, fractions). */
+export interface Tolerances {
+  dropped: number;
+  lagDegraded: number;
+  lagInvalid: number;
+  lateLimit: number;
+  eventLoopLag: number;
+  cpu: number;
+}
+
+/** What the verdict looks at. */
+export interface ValidityInputs {
+  intended: number;
+  dropped: number;
+  droppedBy: { inflight: number; late: number };
+  maxInFlight: number;
+  scheduleLagP99: number | null;
+  eventLoopLagP99: number | null;
+  cpuPercentMax: number | null;
+  aborted: boolean;
+  /** Problems that weaken but do not void the run: failed scrapes, a campaign that did not start. */
+  warnings: readonly string[];
+}
+
+const pct = (x: number) => `${Math.round(x * 10_000) / 100}%`;
+
+/**
+ * Decides whether the run can be trusted. INVALID when the generator fell behind (p99 schedule
+ * lag above `lagInvalid`), dropped more arrivals than `dropped` allows, or the run was aborted;
+ * DEGRADED when the lag, the runner's event loop or CPU were strained, some arrivals were
+ * dropped within tolerance, or a monitor or campaign reported a problem. Every reason is said.
+ */
+export function assessValidity(inputs: ValidityInputs, tol: Tolerances): Validity {
+  const invalid: string[] = [];
+  const degraded: string[] = [];
+  if (inputs.aborted) invalid.push('the run was aborted before its end');
+  const share = inputs.intended > 0 ? inputs.dropped / inputs.intended : 0;
+  if (inputs.dropped > 0) {
+    const parts = [];
+    if (inputs.droppedBy.inflight > 0) parts.push(`${inputs.droppedBy.inflight} found ${inputs.maxInFlight} requests in flight`);
+    if (inputs.droppedBy.late > 0) parts.push(`${inputs.droppedBy.late} came due more than ${tol.lateLimit}ms late`);
+    const text = `the generator dropped ${inputs.dropped} of ${inputs.intended} arrivals (${pct(share)}; tolerance ${pct(tol.dropped)}): ${parts.join(', ')}`;
+    (share > tol.dropped ? invalid : degraded).push(text);
+  }
+  const lag = inputs.scheduleLagP99;
+  if (lag !== null && lag > tol.lagInvalid) {
+    invalid.push(`the generator fell behind: p99 schedule lag ${lag}ms > ${tol.lagInvalid}ms (the machine cannot send this rate)`);
+  } else if (lag !== null && lag > tol.lagDegraded) {
+    degraded.push(`p99 schedule lag ${lag}ms > ${tol.lagDegraded}ms`);
+  }
+  if (inputs.eventLoopLagP99 !== null && inputs.eventLoopLagP99 > tol.eventLoopLag) {
+    degraded.push(`the runner's event loop was delayed (p99 ${inputs.eventLoopLagP99}ms > ${tol.eventLoopLag}ms)`);
+  }
+  if (inputs.cpuPercentMax !== null && inputs.cpuPercentMax > tol.cpu * 100) {
+    degraded.push(`the runner used ${inputs.cpuPercentMax}% of a core (> ${Math.round(tol.cpu * 100)}%)`);
+  }
+  degraded.push(...inputs.warnings);
+  if (invalid.length > 0) return { verdict: 'INVALID', reasons: [...invalid, ...degraded] };
+  if (degraded.length > 0) return { verdict: 'DEGRADED', reasons: degraded };
+  return { verdict: 'VALID', reasons: [] };
+}
+
+/**
+ * The run's verdict: invalid (exit 3) beats failed thresholds (exit 1) beats pass (exit 0).
+ * A DEGRADED run still passes or fails on its thresholds; its reasons are carried along.
+ */
+export function decideVerdict(validity: Validity, outcomes: readonly ThresholdOutcome[]): Result['verdict'] {
+  if (validity.verdict === 'INVALID') return { status: 'invalid', exitCode: ExitCode.RunInvalid, reasons: [...validity.reasons] };
+  const failed = outcomes.filter((o) => !o.ok).map((o) => o.message);
+  if (failed.length > 0) return { status: 'fail', exitCode: ExitCode.ThresholdsFailed, reasons: failed };
+  return { status: 'pass', exitCode: ExitCode.Pass, reasons: [...validity.reasons] };
+}
