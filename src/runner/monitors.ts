@@ -55,8 +55,8 @@ export function startMonitors(options: MonitorOptions): Monitors {
   const errors = new Map<string, number>();
   const push = (name: string, labels: Record<string, string>, source: string, t: number, value: number) => {
     const k = key(name, labels);
-    let s = series.get(k);
-    if (!s) series.set(k, (s = { name, labels, source, points: [] }));
+    const s = series.get(k) ?? { name, labels, source, points: [] };
+    series.set(k, s);
     s.points.push([t, value]);
   };
   let lastCpu = options.cpuUsage?.();
@@ -65,7 +65,7 @@ export function startMonitors(options: MonitorOptions): Monitors {
   let cpuMax: number | null = null;
   const sampleGenerator = () => {
     const now = clock.now();
-    const t = Math.round(now - runStart);
+    const t = Math.max(0, Math.round(now - runStart));
     if (loop.count > 0) {
       const p99 = loop.percentile(99) / 1e6;
       lagMax = Math.max(lagMax ?? 0, p99);
@@ -73,13 +73,16 @@ export function startMonitors(options: MonitorOptions): Monitors {
       loop.reset();
     }
     const cpu = options.cpuUsage?.();
-    if (cpu && lastCpu && now > lastWall) {
+    // Intervals under 200 ms make the ratio noise (one GC pause reads as 100%).
+    if (cpu && lastCpu && now - lastWall >= 200) {
       const percent = ((cpu.user - lastCpu.user + cpu.system - lastCpu.system) / ((now - lastWall) * 1000)) * 100;
       cpuMax = Math.max(cpuMax ?? 0, percent);
       push('generator.cpuPercent', {}, 'runner', t, Math.round(percent * 10) / 10);
     }
-    lastCpu = cpu;
-    lastWall = now;
+    if (now - lastWall >= 200) {
+      lastCpu = cpu;
+      lastWall = now;
+    }
   };
   const scrape = async (m: PrometheusMonitor) => {
     const url = m.url.startsWith('/') ? `${options.origin}${m.url}` : m.url;
@@ -87,7 +90,7 @@ export function startMonitors(options: MonitorOptions): Monitors {
       const res = await request(url, { headersTimeout: options.timeout ?? 2000, bodyTimeout: options.timeout ?? 2000 });
       const text = await res.body.text();
       if (res.statusCode >= 400) throw new Error(`HTTP ${res.statusCode}`);
-      const t = Math.round(clock.now() - runStart);
+      const t = Math.max(0, Math.round(clock.now() - runStart));
       const wanted = new Set(m.series);
       for (const s of parsePrometheusText(text)) {
         if (wanted.has(s.name) && Number.isFinite(s.value)) push(m.name ? `${m.name}.${s.name}` : s.name, s.labels, url, t, s.value);

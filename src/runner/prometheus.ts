@@ -20,7 +20,7 @@ function parseValue(text: string): number {
   return Number(text); // NaN stays NaN
 }
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
 }
 
@@ -32,7 +32,7 @@ function parseLabels(block: string | undefined): Record<string, string> | null {
   while (LABEL.lastIndex < inner.length) {
     const m = LABEL.exec(inner);
     if (!m) return null;
-    labels[m[1] as string] = unescape(m[2] as string);
+    labels[m[1] as string] = unescapeLabel(m[2] as string);
   }
   return labels;
 }

@@ -1,5 +1,14 @@
 import { type CampaignStep, type Frozen, type PhasesStep, rateValue, type Scenario, type SweepStep } from '../config/index.ts';
-import { type CampaignStats, type Clock, createRng, InputError, type ProviderStats, type Result, type SweepStats, type ThresholdOutcome } from '../core/index.ts';
+import {
+  type CampaignStats,
+  type Clock,
+  createRng,
+  InputError,
+  type ProviderStats,
+  type Result,
+  type SweepStats,
+  type ThresholdOutcome,
+} from '../core/index.ts';
 import { type CampaignOutcome, runCampaign } from './campaign.ts';
 import { createHttpLedgerSource } from './ledger.ts';
 import { startMonitors } from './monitors.ts';
@@ -8,9 +17,12 @@ import { createRecorder, type RecorderSnapshot } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
 import { buildSchedule } from './schedule.ts';
 import { runSweep, type UslFit } from './sweep.ts';
-import { preflight, type StartEmbeddedSystem, startSystem, type SystemUnderTest } from './system.ts';
+import { preflight, type StartEmbeddedSystem, type SystemUnderTest, startSystem } from './system.ts';
 import { createRequestFactory } from './templates.ts';
 import { assessValidity, decideVerdict } from './validity.ts';
+
+/** How far ahead of its first arrival a run is armed, ms. */
+export const START_LEAD_MS = 100;
 
 /** Live figures for the CLI's progress line. */
 export interface RunProgress {
@@ -77,7 +89,12 @@ function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderT
     const c = step.campaign;
     const name = c?.provider ?? c?.channel;
     if (!c || !name || system.providers[name]) return [];
-    return [{ path: ['load', i, 'campaign', 'provider'], message: `no mock provider \`${name}\` to track this campaign in (known: ${Object.keys(system.providers).join(', ') || 'none'})` }];
+    return [
+      {
+        path: ['load', i, 'campaign', 'provider'],
+        message: `no mock provider \`${name}\` to track this campaign in (known: ${Object.keys(system.providers).join(', ') || 'none'})`,
+      },
+    ];
   });
   if (issues.length > 0) throw new InputError('FG_CONFIG_INVALID', 'campaigns cannot be tracked', { issues });
 }
@@ -87,7 +104,8 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const runStart = clock.now();
+  // Load starts a little after setup, so pools, timers and JIT warm-up do not count as schedule lag.
+  const runStart = clock.now() + START_LEAD_MS;
   const startedAt = new Date(runStart).toISOString();
   const recorder = createRecorder();
   const monitors = startMonitors({
@@ -114,7 +132,7 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   const sweeps: SweepStats[] = [];
   const campaigns: CampaignOutcome[] = [];
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
-    await clock.sleep(delay, controller.signal).catch(() => undefined);
+    await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
     if (controller.signal.aborted) return;
     active.add(label);
     try {
@@ -127,6 +145,7 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     await Promise.all(
       scenario.load.map((step) => {
         if (step.phases) return tracked(step.phases.name ?? 'phases', 0, () => runPhases(step.phases as PhasesStep));
+        // Sweeps and campaigns wait for the run's start plus their delay.
         if (step.sweep) return tracked(step.sweep.name ?? 'sweep', step.sweep.delay, () => runOneSweep(step.sweep as SweepStep));
         const c = step.campaign as CampaignStep;
         return tracked(c.name ?? 'campaign', c.delay, () => runOneCampaign(c));
@@ -138,10 +157,16 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   }
 
   async function runPhases(p: PhasesStep): Promise<void> {
-    const stages = p.stages.map((s) => ({ duration: s.duration, rate: rateValue(s.rate), ...(s.rampTo !== undefined ? { rampTo: rateValue(s.rampTo) } : {}) }));
+    const stages = p.stages.map((s) => ({
+      duration: s.duration,
+      rate: rateValue(s.rate),
+      ...(s.rampTo !== undefined ? { rampTo: rateValue(s.rampTo) } : {}),
+    }));
     const rng = createRng(`${seed}:${p.name}`);
     const schedule = buildSchedule(stages, { arrival: p.arrival, rng });
-    const templates = p.templates ?? [{ method: p.target?.method ?? 'GET', path: p.target?.path ?? '/', headers: p.headers ?? {}, body: p.body }];
+    const templates = p.templates ?? [
+      { method: p.target?.method ?? 'GET', path: p.target?.path ?? '/', headers: p.headers ?? {}, body: p.body },
+    ];
     await runPacer({
       origin: system.targetUrl,
       schedule,
@@ -173,7 +198,12 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
           duration: s.duration,
           ...(s.targetTps !== undefined ? { targetTps: rateValue(s.targetTps) } : {}),
         },
-        { origin: system.targetUrl, timeout: scenario.timeouts.request, signal: controller.signal, ...(options.fit ? { fit: options.fit } : {}) },
+        {
+          origin: system.targetUrl,
+          timeout: scenario.timeouts.request,
+          signal: controller.signal,
+          ...(options.fit ? { fit: options.fit } : {}),
+        },
       ),
     );
   }

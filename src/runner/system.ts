@@ -79,8 +79,12 @@ export async function preflight(targetUrl: string, timeout: number): Promise<voi
   } catch (error) {
     const code = (error as { code?: string }).code;
     const waited = Math.round(performance.now() - started);
-    throw new RunInvalidError('FG_TARGET_UNREACHABLE', `${targetUrl} cannot be reached (${code ?? (error as Error).message}, after ${waited}ms)`, {
-      cause: error,
-    });
+    throw new RunInvalidError(
+      'FG_TARGET_UNREACHABLE',
+      `${targetUrl} cannot be reached (${code ?? (error as Error).message}, after ${waited}ms)`,
+      {
+        cause: error,
+      },
+    );
   }
 }
