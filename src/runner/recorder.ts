@@ -1,5 +1,5 @@
 import type { LatencySummary, TimelineSecond } from '../core/index.ts';
-import { createLatencyHistogram, type LatencyHistogram } from '../stats/index.ts';
+import { createLatencyHistogram } from '../stats/index.ts';
 
 /** Why an arrival was not sent: the in-flight cap was full, or the generator was too late for it. */
 export type DropReason = 'inflight' | 'late';

@@ -69,7 +69,6 @@ export interface RunOptions {
  * never writes files or prints: the CLI does.
  */
 export async function runScenario(scenario: Frozen<Scenario>, options: RunOptions): Promise<Result> {
-  const { clock } = options;
   const system = await startSystem(scenario.system, {
     ...(options.target ? { target: options.target } : {}),
     ...(options.startEmbedded ? { startEmbedded: options.startEmbedded } : {}),
