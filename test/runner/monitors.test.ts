@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/index.ts';
+import { startMonitors } from '../../src/runner/monitors.ts';
+import { parsePrometheusText } from '../../src/runner/prometheus.ts';
+
+const SPRING = `# HELP jvm_memory_used_bytes The amount of used memory
+# TYPE jvm_memory_used_bytes gauge
+jvm_memory_used_bytes{area="heap",id="G1 Eden Space",} 1.2582912E7
+jvm_memory_used_bytes{area="nonheap",id="Metaspace",} 6.1E7
+hikaricp_connections_pending{pool="HikariPool-1",} 3.0
+executor_queued_tasks{name="applicationTaskExecutor",} 176.0 1700000000000
+weird{a="x\\"y\\\\z"} +Inf
+broken{a=} 1
+up 1
+`;
+
+describe('parsePrometheusText', () => {
+  it('reads Spring Boot (Micrometer) samples, labels, exponents, timestamps and escapes', () => {
+    expect(parsePrometheusText(SPRING)).toEqual([
+      { name: 'jvm_memory_used_bytes', labels: { area: 'heap', id: 'G1 Eden Space' }, value: 12_582_912 },
+      { name: 'jvm_memory_used_bytes', labels: { area: 'nonheap', id: 'Metaspace' }, value: 61_000_000 },
+      { name: 'hikaricp_connections_pending', labels: { pool: 'HikariPool-1' }, value: 3 },
+      { name: 'executor_queued_tasks', labels: { name: 'applicationTaskExecutor' }, value: 176 },
+      { name: 'weird', labels: { a: 'x"y\\z' }, value: Number.POSITIVE_INFINITY },
+      { name: 'up', labels: {}, value: 1 },
+    ]);
+  });
+});
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+describe('startMonitors', () => {
+  it('scrapes the named series, samples the generator and counts failed scrapes', { timeout: 10_000 }, async () => {
+    server = createServer((req, res) => (req.url === '/metrics' ? res.end(SPRING) : res.writeHead(500).end()));
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const monitors = startMonitors({
+      prometheus: [
+        { name: 'dispatcher', url: '/metrics', series: ['hikaricp_connections_pending', 'executor_queued_tasks'] },
+        { url: `${origin}/broken`, series: ['up'] },
+      ],
+      origin,
+      interval: 250,
+      clock: systemClock,
+      runStart: systemClock.now(),
+      cpuUsage: () => process.cpuUsage(),
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    const report = await monitors.stop();
+    const names = report.series.map((s) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['dispatcher.hikaricp_connections_pending', 'dispatcher.executor_queued_tasks', 'generator.cpuPercent']),
+    );
+    expect(names).not.toContain('dispatcher.jvm_memory_used_bytes');
+    const pending = report.series.find((s) => s.name === 'dispatcher.hikaricp_connections_pending');
+    expect(pending?.labels).toEqual({ pool: 'HikariPool-1' });
+    expect(pending?.points.length).toBeGreaterThanOrEqual(2);
+    expect(pending?.points.every(([, v]) => v === 3)).toBe(true);
+    expect(report.scrapeErrors).toEqual([expect.stringMatching(/^scrape failed \d+ time\(s\): .*\/broken: HTTP 500$/)]);
+    expect(report.cpuPercentMax).not.toBeNull();
+  });
+});
