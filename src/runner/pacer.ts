@@ -39,8 +39,6 @@ export interface PacerReport {
 
 /** At most this many sends per turn of the event loop, so responses are read while catching up. */
 const MAX_BATCH = 512;
-/** Below this many ms to the next send, spin on setImmediate instead of sleeping (timers are ~1 ms coarse). */
-const SPIN_MS = 1.5;
 
 /** Classifies a transport failure by undici's codes. */
 export function classifyError(error: unknown): Outcome {
@@ -64,8 +62,9 @@ export function classifyError(error: unknown): Outcome {
  * that find `maxInFlight` requests outstanding, or come due more than `lateLimit` ms late,
  * are dropped and counted, never skipped silently.
  *
- * The loop sleeps with setTimeout until about a millisecond before the next send, then spins
- * on setImmediate; when behind it sends every due arrival in batches of {@link MAX_BATCH}.
+ * The loop sleeps with setTimeout until the next send is due and then sends every due arrival
+ * (in batches of {@link MAX_BATCH} per turn when behind), so at high rates one timer wake-up
+ * sends several requests and the generator never busy-waits.
  */
 export function runPacer(options: PacerOptions): Promise<PacerReport> {
   const { schedule, recorder, clock, requests } = options;
@@ -151,9 +150,12 @@ export function runPacer(options: PacerOptions): Promise<PacerReport> {
       }
       recorder.tick(now - options.runStart);
       if (next >= times.length) return stop();
+      if (batch >= MAX_BATCH) return void setImmediate(loop);
+      // Node timers have 1 ms resolution and fire at or after their time: sleeping until the next
+      // send costs at most about a millisecond of lag and no CPU, where spinning on setImmediate
+      // would burn a core (and on a shared machine get descheduled, which lags far worse).
       const wait = base + (times[next] as number) - clock.now();
-      if (batch >= MAX_BATCH || wait <= SPIN_MS) setImmediate(loop);
-      else setTimeout(loop, wait - SPIN_MS + 0.5);
+      setTimeout(loop, Math.max(1, Math.floor(wait)));
     };
 
     if (options.signal?.aborted) onAbort();
