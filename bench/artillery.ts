@@ -21,6 +21,8 @@ export async function installArtillery(): Promise<{ bin: string } | { skipped: s
     await run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', `artillery@${VERSION}`], {
       timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,
+      // Artillery pulls in Playwright, whose postinstall downloads Chrome; the HTTP engine needs none.
+      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
     });
     return existsSync(bin) ? { bin } : { skipped: `npm install artillery@${VERSION} finished without a binary` };
   } catch (error) {

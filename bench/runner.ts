@@ -9,7 +9,7 @@
  *     and CPU milliseconds per 1,000 requests, for each tool.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { createRng, systemClock } from '../src/core/index.ts';
 import { runPacer } from '../src/runner/pacer.ts';
@@ -96,7 +96,7 @@ async function main() {
   const out: Record<string, unknown> = {
     bench: 'runner',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadavg() },
     method: `one run; sink in its own process on 127.0.0.1 counts arrivals per full second from the first arrival; a rate is held when every full second of a ${STEP_SECONDS} s step (the last second, partial, excluded) is within ${TOLERANCE * 100}% and nothing was dropped; step-ups stop at the first rate not held`,
   };
   try {
@@ -163,6 +163,7 @@ async function main() {
   } finally {
     await sink.close();
   }
+  out.loadAverageAtEnd = loadavg();
   await mkdir('reports/bench', { recursive: true });
   await writeFile('reports/bench/runner.json', `${JSON.stringify(out, null, 2)}\n`);
   console.log('wrote reports/bench/runner.json');

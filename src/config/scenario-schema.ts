@@ -31,8 +31,8 @@ export const SCENARIO_DEFAULTS = {
     lateLimit: 1000,
     /** The runner's own event-loop delay p99 above which the run is DEGRADED. */
     eventLoopLag: 50,
-    /** The runner's CPU share of one core above which the run is DEGRADED. */
-    cpu: 0.95,
+    /** The runner's main-thread busy share (event-loop utilisation) above which the run is DEGRADED. */
+    loopBusy: 0.95,
   },
   recipientPool: { count: 1000, pattern: 'user-{n}' },
 } as const;
@@ -201,7 +201,7 @@ export const Scenario = z
         lagInvalid: durationMs().default(TOL.lagInvalid),
         lateLimit: durationMs().default(TOL.lateLimit),
         eventLoopLag: durationMs().default(TOL.eventLoopLag),
-        cpu: fraction().default(TOL.cpu),
+        loopBusy: fraction().default(TOL.loopBusy),
       })
       .strict()
       .default({ ...TOL }),

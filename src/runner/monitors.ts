@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import type { Clock, Series } from '../core/index.ts';
 import { parsePrometheusText } from './prometheus.ts';
@@ -18,6 +18,8 @@ export interface MonitorReport {
   scrapeErrors: string[];
   eventLoopLagP99: number | null;
   cpuPercentMax: number | null;
+  /** Highest event-loop utilisation of any interval (0..1): how busy the pacer's thread was. */
+  loopBusyMax: number | null;
 }
 
 /** Samples the runner's own health and scrapes Prometheus endpoints every `interval` ms. */
@@ -43,8 +45,9 @@ function key(name: string, labels: Record<string, string>): string {
 
 /**
  * Starts the monitors. Generator health: event-loop delay from perf_hooks (p99 per interval,
- * in ms) and CPU as a percentage of one core, (delta user + system CPU us) / (delta wall us)
- * x 100, sampled each interval; both also kept as `generator.*` series. Scrapes run on the
+ * in ms), event-loop utilisation (the pacer thread's busy share, what saturates first) and
+ * process CPU as a percentage of one core, (delta user + system CPU us) / (delta wall us) x 100
+ * (all threads, so it can pass 100%), sampled each interval; all kept as `generator.*` series. Scrapes run on the
  * same interval; a failed scrape is counted, never fatal.
  */
 export function startMonitors(options: MonitorOptions): Monitors {
@@ -63,6 +66,8 @@ export function startMonitors(options: MonitorOptions): Monitors {
   let lastWall = clock.now();
   let lagMax: number | null = null;
   let cpuMax: number | null = null;
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
+  let busyMax: number | null = null;
   const sampleGenerator = () => {
     const now = clock.now();
     const t = Math.max(0, Math.round(now - runStart));
@@ -80,6 +85,10 @@ export function startMonitors(options: MonitorOptions): Monitors {
       push('generator.cpuPercent', {}, 'runner', t, Math.round(percent * 10) / 10);
     }
     if (now - lastWall >= 200) {
+      const delta = performance.eventLoopUtilization(elu);
+      elu = performance.eventLoopUtilization();
+      busyMax = Math.max(busyMax ?? 0, delta.utilization);
+      push('generator.eventLoopUtilization', {}, 'runner', t, Math.round(delta.utilization * 1000) / 1000);
       lastCpu = cpu;
       lastWall = now;
     }
@@ -118,6 +127,7 @@ export function startMonitors(options: MonitorOptions): Monitors {
         scrapeErrors: [...errors].map(([m, n]) => `scrape failed ${n} time(s): ${m}`),
         eventLoopLagP99: lagMax === null ? null : Math.round((lagMax as number) * 1000) / 1000,
         cpuPercentMax: cpuMax === null ? null : Math.round((cpuMax as number) * 10) / 10,
+        loopBusyMax: busyMax === null ? null : Math.round((busyMax as number) * 1000) / 1000,
       };
     },
   };

@@ -1,4 +1,12 @@
-import { type CampaignStep, type Frozen, type PhasesStep, rateValue, type Scenario, type SweepStep } from '../config/index.ts';
+import {
+  type CampaignStep,
+  type Frozen,
+  type PhasesStep,
+  rateValue,
+  SCENARIO_DEFAULTS,
+  type Scenario,
+  type SweepStep,
+} from '../config/index.ts';
 import {
   type CampaignStats,
   type Clock,
@@ -32,6 +40,8 @@ export interface RunProgress {
   steps: string[];
   http: RecorderSnapshot;
   campaigns: { name: string; accepted: number; delivered: number; backlog: number }[];
+  /** Each mock provider's last full second: admitted and rejected against its limit. */
+  providers: { name: string; admitted: number; rejected: number; limit: number | null }[];
 }
 
 /** Facts about the run the runner cannot know itself. */
@@ -117,7 +127,24 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   });
   const active = new Set<string>();
   const campaignProgress = new Map<string, RunProgress['campaigns'][number]>();
+  const providerRates = new Map<string, RunProgress['providers'][number]>();
+  const ledgers = Object.entries(system.providers).map(
+    ([name, p]) => [name, createHttpLedgerSource(p.adminUrl, name, { timeout: 1000 })] as const,
+  );
+  let ticks = 0;
   const progressTimer = setInterval(() => {
+    // Every other second: the provider's last full second against its limit (best effort).
+    if (options.onProgress && ticks++ % 2 === 0) {
+      for (const [name, ledger] of ledgers) {
+        ledger
+          .stats()
+          .then((st) => {
+            const last = st.perSecond[st.perSecond.length - 2];
+            providerRates.set(name, { name, admitted: last?.admitted ?? 0, rejected: last?.rejected ?? 0, limit: st.limitPerSecond });
+          })
+          .catch(() => undefined);
+      }
+    }
     recorder.tick(clock.now() - runStart);
     options.onProgress?.({
       elapsed: clock.now() - runStart,
@@ -125,6 +152,7 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
       steps: [...active],
       http: recorder.snapshot(),
       campaigns: [...campaignProgress.values()],
+      providers: [...providerRates.values()],
     });
   }, 1000);
   const seed = scenario.seed ?? scenario.name;
@@ -169,14 +197,14 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     await runPacer({
       origin: system.targetUrl,
       schedule,
-      requests: createRequestFactory(templates, { rng, clock, ...(p.recipients ? { recipients: p.recipients } : {}) }),
+      requests: createRequestFactory(templates, { rng, clock, recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool }),
       recorder,
       clock,
       runStart,
       phaseOffset: p.delay,
       timeout: p.timeout ?? scenario.timeouts.request,
       maxInFlight: scenario.maxInFlight,
-      connections: Math.min(scenario.maxInFlight, 1024),
+      connections: Math.min(scenario.maxInFlight, SCENARIO_DEFAULTS.maxConnections),
       lateLimit: scenario.tolerances.lateLimit,
       drain: scenario.timeouts.drain,
       abortDrain: options.abortDrain ?? 2000,
@@ -255,7 +283,7 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
       maxInFlight: scenario.maxInFlight,
       scheduleLagP99: totals.scheduleLag.p99,
       eventLoopLagP99: report.eventLoopLagP99,
-      cpuPercentMax: report.cpuPercentMax,
+      loopBusyMax: report.loopBusyMax,
       aborted,
       warnings,
     },

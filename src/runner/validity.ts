@@ -8,7 +8,7 @@ export interface Tolerances {
   lagInvalid: number;
   lateLimit: number;
   eventLoopLag: number;
-  cpu: number;
+  loopBusy: number;
 }
 
 /** What the verdict looks at. */
@@ -19,7 +19,8 @@ export interface ValidityInputs {
   maxInFlight: number;
   scheduleLagP99: number | null;
   eventLoopLagP99: number | null;
-  cpuPercentMax: number | null;
+  /** Highest main-thread busy share in any interval (event-loop utilisation, 0..1). */
+  loopBusyMax: number | null;
   aborted: boolean;
   /** Problems that weaken but do not void the run: failed scrapes, a campaign that did not start. */
   warnings: readonly string[];
@@ -54,8 +55,12 @@ export function assessValidity(inputs: ValidityInputs, tol: Tolerances): Validit
   if (inputs.eventLoopLagP99 !== null && inputs.eventLoopLagP99 > tol.eventLoopLag) {
     degraded.push(`the runner's event loop was delayed (p99 ${inputs.eventLoopLagP99}ms > ${tol.eventLoopLag}ms)`);
   }
-  if (inputs.cpuPercentMax !== null && inputs.cpuPercentMax > tol.cpu * 100) {
-    degraded.push(`the runner used ${inputs.cpuPercentMax}% of a core (> ${Math.round(tol.cpu * 100)}%)`);
+  // The pacer is one thread: its saturation is the event loop's busy share, not process CPU
+  // (which also counts GC, compiler and loader threads and can exceed 100%).
+  if (inputs.loopBusyMax !== null && inputs.loopBusyMax > tol.loopBusy) {
+    degraded.push(
+      `the runner's event loop was busy ${Math.round(inputs.loopBusyMax * 100)}% of an interval (> ${Math.round(tol.loopBusy * 100)}%)`,
+    );
   }
   degraded.push(...inputs.warnings);
   if (invalid.length > 0) return { verdict: 'INVALID', reasons: [...invalid, ...degraded] };

@@ -12,6 +12,9 @@ import { cli } from '../helpers/cli.ts';
 import { provider } from '../helpers/result-fixture.ts';
 import { type Sink, startSink } from '../helpers/sink.ts';
 
+/** Tolerances wide enough that only a broken generator, not a busy machine, changes the verdict. */
+const RELAXED = 'tolerances: { lagDegraded: 2s, lagInvalid: 20s, eventLoopLag: 20s, loopBusy: 100% }';
+
 let dir: string;
 let sink: Sink | undefined;
 let server: Server | undefined;
@@ -98,6 +101,8 @@ describe('floodgate run', () => {
         '  http.latency.p95: "< 2s"',
         '  http.errors: "rate(errors) < 1%"',
         '  http.requests: "== 40"',
+        // This test checks plumbing, not timing: a loaded CI machine must not flip the verdict.
+        RELAXED,
         '',
       ].join('\n'),
     );
@@ -116,7 +121,7 @@ describe('floodgate run', () => {
   it('exits 1 when a threshold fails', { timeout: 20_000 }, async () => {
     sink = await startSink(() => ({ status: 503 }));
     const file = await scenario(
-      'name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 500ms, rate: 20 } ] }\nthresholds:\n  http.errors: "== 0"\n',
+      `name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 500ms, rate: 20 } ] }\nthresholds:\n  http.errors: "== 0"\n${RELAXED}\n`,
     );
     const { code, out } = await cli(['run', file, '--target', sink.url, '--out', join(dir, 'out')]);
     expect(code).toBe(1);

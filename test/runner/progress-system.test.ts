@@ -23,9 +23,10 @@ describe('renderProgress', () => {
         lastSecond: { intended: 180, sent: 179, p95: 23.4 },
       },
       campaigns: [{ name: 'welcome', accepted: 4200, delivered: 1200, backlog: 3000 }],
+      providers: [{ name: 'alimtalk', admitted: 200, rejected: 3, limit: 200 }],
     });
     expect(line).toBe(
-      '[12s/1m]  phases-2  rate 179/180/s  p95 23ms  errors 4  timeouts 1  dropped 3  welcome 1200/4200 backlog 3000  ETA 48s',
+      '[12s/1m]  phases-2  rate 179/180/s  p95 23ms  errors 4  timeouts 1  dropped 3  alimtalk 200/200/s (3 rejected)  welcome 1200/4200 backlog 3000  ETA 48s',
     );
   });
 });

@@ -10,7 +10,7 @@ const base: ValidityInputs = {
   maxInFlight: 1000,
   scheduleLagP99: 1,
   eventLoopLagP99: 5,
-  cpuPercentMax: 40,
+  loopBusyMax: 0.4,
   aborted: false,
   warnings: [],
 };
@@ -28,7 +28,7 @@ describe('assessValidity', () => {
     ],
     ['drops beyond tolerance', { dropped: 500, droppedBy: { inflight: 0, late: 500 } }, 'INVALID', /500 came due more than 1000ms late/],
     ['a busy event loop', { eventLoopLagP99: 120 }, 'DEGRADED', /event loop was delayed/],
-    ['a saturated CPU', { cpuPercentMax: 99 }, 'DEGRADED', /99% of a core/],
+    ['a saturated event loop', { loopBusyMax: 0.99 }, 'DEGRADED', /event loop was busy 99%/],
     ['a failed scrape', { warnings: ['scrape failed 3 time(s): x'] }, 'DEGRADED', /scrape failed/],
     ['an abort', { aborted: true }, 'INVALID', /aborted/],
   ])('%s -> %s', (_name, over, verdict, reason) => {

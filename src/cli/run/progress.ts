@@ -3,7 +3,8 @@ import type { RunProgress } from '../../runner/index.ts';
 
 /**
  * Renders one progress line: elapsed/planned, active steps, target vs achieved send rate
- * (the last full second), corrected p95, errors, drops, campaign backlog and ETA.
+ * (the last full second), corrected p95, errors, drops, provider rate vs limit, campaign
+ * backlog and ETA.
  */
 export function renderProgress(p: RunProgress): string {
   const parts: string[] = [];
@@ -14,6 +15,8 @@ export function renderProgress(p: RunProgress): string {
   if (s) parts.push(`rate ${s.sent}/${s.intended}/s`, `p95 ${s.p95 === null ? '-' : `${Math.round(s.p95)}ms`}`);
   if (p.http.sent > 0) parts.push(`errors ${p.http.errors}`, `timeouts ${p.http.timeouts}`);
   if (p.http.dropped > 0) parts.push(`dropped ${p.http.dropped}`);
+  for (const v of p.providers)
+    parts.push(`${v.name} ${v.admitted}/${v.limit ?? '-'}/s${v.rejected > 0 ? ` (${v.rejected} rejected)` : ''}`);
   for (const c of p.campaigns) parts.push(`${c.name} ${c.delivered}/${c.accepted} backlog ${c.backlog}`);
   if (p.planned !== null) parts.push(`ETA ${formatDuration(Math.max(0, Math.round((p.planned - p.elapsed) / 1000) * 1000))}`);
   return parts.join('  ');
