@@ -1,48 +1,29 @@
-import {
-  type CampaignStep,
-  type Frozen,
-  type PhasesStep,
-  rateValue,
-  SCENARIO_DEFAULTS,
-  type Scenario,
-  type SweepStep,
-} from '../config/index.ts';
+import type { CampaignStep, Frozen, Scenario } from '../config/index.ts';
 import {
   type CampaignStats,
   type Clock,
-  createRng,
   InputError,
   type ProviderStats,
   type Result,
   type SweepStats,
   type ThresholdOutcome,
 } from '../core/index.ts';
-import { type CampaignOutcome, runCampaign } from './campaign.ts';
+import type { CampaignOutcome } from './campaign.ts';
 import { createHttpLedgerSource } from './ledger.ts';
-import { startMonitors } from './monitors.ts';
-import { runPacer } from './pacer.ts';
-import { createRecorder, type RecorderSnapshot } from './recorder.ts';
+import { type Monitors, startMonitors } from './monitors.ts';
+import { createRecorder, type Recorder } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
-import { buildSchedule } from './schedule.ts';
-import { runSweep, type UslFit } from './sweep.ts';
+import { type RunProgress, startProgress } from './run-progress.ts';
+import { runCampaignStep, runPhasesStep, runSweepStep, type StepContext } from './steps.ts';
+import type { UslFit } from './sweep.ts';
 import { preflight, type StartEmbeddedSystem, type SystemUnderTest, startSystem } from './system.ts';
-import { createRequestFactory } from './templates.ts';
 import { assessValidity, decideVerdict } from './validity.ts';
+
+export type { RunProgress } from './run-progress.ts';
+export { plannedLength } from './steps.ts';
 
 /** How far ahead of its first arrival a run is armed, ms. */
 export const START_LEAD_MS = 100;
-
-/** Live figures for the CLI's progress line. */
-export interface RunProgress {
-  elapsed: number;
-  /** Planned length in ms, when every step has one. */
-  planned: number | null;
-  steps: string[];
-  http: RecorderSnapshot;
-  campaigns: { name: string; accepted: number; delivered: number; backlog: number }[];
-  /** Each mock provider's last full second: admitted and rejected against its limit. */
-  providers: { name: string; admitted: number; rejected: number; limit: number | null }[];
-}
 
 /** Facts about the run the runner cannot know itself. */
 export interface RunMeta {
@@ -115,7 +96,6 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   options.signal?.addEventListener('abort', onAbort, { once: true });
   // Load starts a little after setup, so pools, timers and JIT warm-up do not count as schedule lag.
   const runStart = clock.now() + START_LEAD_MS;
-  const startedAt = new Date(runStart).toISOString();
   const recorder = createRecorder();
   const monitors = startMonitors({
     prometheus: scenario.monitors.prometheus,
@@ -126,38 +106,29 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     ...(options.cpuUsage ? { cpuUsage: options.cpuUsage } : {}),
   });
   const active = new Set<string>();
-  const campaignProgress = new Map<string, RunProgress['campaigns'][number]>();
-  const providerRates = new Map<string, RunProgress['providers'][number]>();
-  const ledgers = Object.entries(system.providers).map(
-    ([name, p]) => [name, createHttpLedgerSource(p.adminUrl, name, { timeout: 1000 })] as const,
-  );
-  let ticks = 0;
-  const progressTimer = setInterval(() => {
-    // Every other second: the provider's last full second against its limit (best effort).
-    if (options.onProgress && ticks++ % 2 === 0) {
-      for (const [name, ledger] of ledgers) {
-        ledger
-          .stats()
-          .then((st) => {
-            const last = st.perSecond[st.perSecond.length - 2];
-            providerRates.set(name, { name, admitted: last?.admitted ?? 0, rejected: last?.rejected ?? 0, limit: st.limitPerSecond });
-          })
-          .catch(() => undefined);
-      }
-    }
-    recorder.tick(clock.now() - runStart);
-    options.onProgress?.({
-      elapsed: clock.now() - runStart,
-      planned: plannedLength(scenario),
-      steps: [...active],
-      http: recorder.snapshot(),
-      campaigns: [...campaignProgress.values()],
-      providers: [...providerRates.values()],
-    });
-  }, 1000);
-  const seed = scenario.seed ?? scenario.name;
+  const progress = startProgress({
+    scenario,
+    system,
+    clock,
+    runStart,
+    recorder,
+    active,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const ctx: StepContext = {
+    scenario,
+    system,
+    clock,
+    runStart,
+    recorder,
+    signal: controller.signal,
+    abortDrain: options.abortDrain ?? 2000,
+    ...(options.fit ? { fit: options.fit } : {}),
+    onCampaignProgress: progress.campaign,
+  };
   const sweeps: SweepStats[] = [];
   const campaigns: CampaignOutcome[] = [];
+  // Every step starts at the run's start plus its delay (a phase's delay is its schedule offset).
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
     await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
     if (controller.signal.aborted) return;
@@ -171,109 +142,40 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
   try {
     await Promise.all(
       scenario.load.map((step) => {
-        if (step.phases) return tracked(step.phases.name ?? 'phases', 0, () => runPhases(step.phases as PhasesStep));
-        // Sweeps and campaigns wait for the run's start plus their delay.
-        if (step.sweep) return tracked(step.sweep.name ?? 'sweep', step.sweep.delay, () => runOneSweep(step.sweep as SweepStep));
-        const c = step.campaign as CampaignStep;
-        return tracked(c.name ?? 'campaign', c.delay, () => runOneCampaign(c));
+        const { phases, sweep, campaign } = step;
+        if (phases) return tracked(phases.name ?? 'phases', 0, () => runPhasesStep(phases, ctx));
+        if (sweep) return tracked(sweep.name ?? 'sweep', sweep.delay, async () => void sweeps.push(await runSweepStep(sweep, ctx)));
+        const c = campaign as Frozen<CampaignStep>;
+        return tracked(c.name ?? 'campaign', c.delay, async () => void campaigns.push(await runCampaignStep(c, ctx)));
       }),
     );
   } finally {
-    clearInterval(progressTimer);
+    progress.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
+  return finish(scenario, system, options, { runStart, recorder, monitors, sweeps, campaigns });
+}
 
-  async function runPhases(p: PhasesStep): Promise<void> {
-    const stages = p.stages.map((s) => ({
-      duration: s.duration,
-      rate: rateValue(s.rate),
-      ...(s.rampTo !== undefined ? { rampTo: rateValue(s.rampTo) } : {}),
-    }));
-    const rng = createRng(`${seed}:${p.name}`);
-    const schedule = buildSchedule(stages, { arrival: p.arrival, rng });
-    const templates = p.templates ?? [
-      { method: p.target?.method ?? 'GET', path: p.target?.path ?? '/', headers: p.headers ?? {}, body: p.body },
-    ];
-    await runPacer({
-      origin: system.targetUrl,
-      schedule,
-      requests: createRequestFactory(templates, { rng, clock, recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool }),
-      recorder,
-      clock,
-      runStart,
-      phaseOffset: p.delay,
-      timeout: p.timeout ?? scenario.timeouts.request,
-      maxInFlight: scenario.maxInFlight,
-      connections: Math.min(scenario.maxInFlight, SCENARIO_DEFAULTS.maxConnections),
-      lateLimit: scenario.tolerances.lateLimit,
-      drain: scenario.timeouts.drain,
-      abortDrain: options.abortDrain ?? 2000,
-      signal: controller.signal,
-    });
-  }
+interface Collected {
+  runStart: number;
+  recorder: Recorder;
+  monitors: Monitors;
+  sweeps: SweepStats[];
+  campaigns: CampaignOutcome[];
+}
 
-  async function runOneSweep(s: SweepStep): Promise<void> {
-    sweeps.push(
-      await runSweep(
-        {
-          name: s.name ?? 'sweep',
-          method: s.target.method,
-          path: s.target.path,
-          headers: s.headers,
-          body: s.body,
-          concurrency: s.concurrency,
-          duration: s.duration,
-          ...(s.targetTps !== undefined ? { targetTps: rateValue(s.targetTps) } : {}),
-        },
-        {
-          origin: system.targetUrl,
-          timeout: scenario.timeouts.request,
-          signal: controller.signal,
-          ...(options.fit ? { fit: options.fit } : {}),
-        },
-      ),
-    );
-  }
-
-  async function runOneCampaign(c: CampaignStep): Promise<void> {
-    const provider = c.provider ?? c.channel;
-    const admin = system.providers[provider]?.adminUrl as string;
-    campaigns.push(
-      await runCampaign(
-        {
-          name: c.name ?? 'campaign',
-          channel: c.channel,
-          provider,
-          recipients: c.recipients,
-          pattern: c.pattern ?? `${c.name}-{seq}`,
-          template: c.template,
-          params: c.params,
-          ...(c.deadline !== undefined ? { deadline: c.deadline } : {}),
-          ...(c.start ? { start: c.start } : {}),
-          poll: c.poll,
-        },
-        {
-          origin: system.targetUrl,
-          ledger: createHttpLedgerSource(admin, provider),
-          clock,
-          trackFor: scenario.timeouts.campaign,
-          timeout: scenario.timeouts.request,
-          signal: controller.signal,
-          onProgress: (p) => campaignProgress.set(p.name, p),
-        },
-      ),
-    );
-  }
-
-  const report = await monitors.stop();
+/** Stops the monitors, collects provider stats, decides validity and builds the checked result. */
+async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, options: RunOptions, c: Collected): Promise<Result> {
+  const { clock } = options;
+  const report = await c.monitors.stop();
   const { providers, warnings: providerWarnings } = await collectProviders(system);
   const end = clock.now();
-  const totals = recorder.finish(end - runStart);
+  const totals = c.recorder.finish(end - c.runStart);
   const aborted = options.signal?.aborted ?? false;
   const warnings = [
     ...report.scrapeErrors,
     ...providerWarnings,
-    ...campaigns.filter((c) => c.startError).map((c) => `campaign ${c.name}: ${c.startError}`),
+    ...c.campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
   ];
   const validity = assessValidity(
     {
@@ -295,9 +197,9 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
       gitCommit: options.meta.gitCommit,
       scenario: { name: scenario.name, file: options.meta.scenarioFile, hash: options.meta.scenarioHash },
       scale: options.meta.scale,
-      startedAt,
+      startedAt: new Date(c.runStart).toISOString(),
       endedAt: new Date(end).toISOString(),
-      duration: Math.round(end - runStart),
+      duration: Math.max(0, Math.round(end - c.runStart)),
       aborted,
       machine: describeMachine(),
       target: { kind: system.kind, url: system.targetUrl },
@@ -314,8 +216,8 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
       latencyRaw: totals.latencyRaw,
     },
     providers,
-    campaigns: campaigns.map(({ startError: _drop, ...stats }): CampaignStats => stats),
-    sweeps,
+    campaigns: c.campaigns.map(({ startError: _drop, ...stats }): CampaignStats => stats),
+    sweeps: c.sweeps,
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
     thresholds: [],
@@ -336,18 +238,4 @@ async function collectProviders(system: SystemUnderTest): Promise<{ providers: R
     }
   }
   return { providers, warnings };
-}
-
-/** The run's planned length: the latest end of any step that has one; null if a campaign has no deadline. */
-export function plannedLength(scenario: Frozen<Scenario>): number | null {
-  let end = 0;
-  for (const step of scenario.load) {
-    if (step.phases) end = Math.max(end, step.phases.delay + step.phases.stages.reduce((s, st) => s + st.duration, 0));
-    else if (step.sweep) end = Math.max(end, step.sweep.delay + step.sweep.concurrency.length * step.sweep.duration);
-    else if (step.campaign) {
-      if (step.campaign.deadline === undefined) return null;
-      end = Math.max(end, step.campaign.delay + step.campaign.deadline);
-    }
-  }
-  return end;
 }
