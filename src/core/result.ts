@@ -181,6 +181,8 @@ export const Result = z.object({
     requests: z.number().int().nonnegative(),
     completed: z.number().int().nonnegative(),
     dropped: z.number().int().nonnegative(),
+    /** Why arrivals were dropped: the in-flight cap was full, or they came due too late to send (added in v1, optional). */
+    droppedBy: z.object({ inflight: z.number().int().nonnegative(), late: z.number().int().nonnegative() }).optional(),
     timeouts: z.number().int().nonnegative(),
     errors: z.record(z.string(), z.number().int().nonnegative()),
     latencyCorrected: LatencySummary,

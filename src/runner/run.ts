@@ -210,6 +210,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
       requests: totals.requests,
       completed: totals.completed,
       dropped: totals.dropped,
+      droppedBy: totals.droppedBy,
       timeouts: totals.timeouts,
       errors: totals.errors,
       latencyCorrected: totals.latencyCorrected,

@@ -212,3 +212,22 @@ describe('floodgate run', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('floodgate run --scale', () => {
+  it('shrinks durations and keeps the rate', { timeout: 20_000 }, async () => {
+    sink = await startSink();
+    const file = await scenario(`name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 2s, rate: 20 } ] }\n${RELAXED}\n`);
+    const { code } = await cli(['run', file, '--target', sink.url, '--scale', '0.5', '--out', join(dir, 'out')]);
+    expect(code).toBe(0);
+    const result = await readResult();
+    expect(result.http.requests).toBe(20);
+    expect(result.meta.scale).toBe(0.5);
+  });
+
+  it.each([['0'], ['-1'], ['fast']])('refuses --scale %s (exit 4)', async (value) => {
+    const file = await scenario('name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 1s, rate: 1 } ] }\n');
+    const { code, err } = await cli(['run', file, '--scale', value, '--target', 'http://127.0.0.1:9']);
+    expect(code).toBe(4);
+    expect(err).toMatch(/--scale/);
+  });
+});
