@@ -68,6 +68,8 @@ export interface EfficiencyDelta {
 export interface LatencyDelta {
   metric: string;
   samples: { baseline: number; candidate: number };
+  /** The per-second samples themselves, for the report's overlay. */
+  values: { baseline: number[]; candidate: number[] };
   baselineMedian: number;
   candidateMedian: number;
   ratio: RatioInterval;
@@ -240,6 +242,7 @@ function compareLatency(candidate: Result, baseline: Result, o: Required<Compare
   return {
     metric: 'latency p95/s',
     samples: { baseline: b.length, candidate: c.length },
+    values: { baseline: b, candidate: c },
     baselineMedian,
     candidateMedian,
     ratio,

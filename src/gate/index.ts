@@ -1,7 +1,15 @@
 /** The gate: threshold grammar, evaluation, verdicts. */
 
 export type { CompareOptions, Comparison, CountDelta, EfficiencyDelta, LatencyDelta } from './baseline.ts';
-export { COMPARE_DEFAULTS, checkComparable, compareWithBaseline, describeLatency, latencySamples } from './baseline.ts';
+export {
+  COMPARE_DEFAULTS,
+  checkComparable,
+  compareWithBaseline,
+  describeLatency,
+  httpEfficiency,
+  latencySamples,
+  providerEfficiency,
+} from './baseline.ts';
 export type { Check } from './checks.ts';
 export { buildChecks } from './checks.ts';
 export { readLatency, resolveMetric } from './metrics.ts';

@@ -1,5 +1,3 @@
-import { errorFunction } from 'simple-statistics';
-
 /**
  * Mann-Whitney U test (Wilcoxon rank-sum), two-sided. Checked: simple-statistics has
  * `wilcoxonRankSum` (the statistic only, no p-value and no tie correction), so the test is
@@ -63,11 +61,34 @@ function standardisedU(u: number, n1: number, n2: number, tieSizes: readonly num
   return numerator / sigma;
 }
 
-/** P(Z >= z) = erfc(z/√2)/2; simple-statistics' erf has absolute error below 1.2e-7. */
-function normalUpperTail(z: number): number {
+/** P(Z >= z) = erfc(z/√2)/2. */
+export function normalUpperTail(z: number): number {
   if (z === Number.POSITIVE_INFINITY) return 0;
   if (z === Number.NEGATIVE_INFINITY) return 1;
-  return 0.5 * (1 - errorFunction(z / Math.SQRT2));
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+/**
+ * Complementary error function, Chebyshev fit with relative error below 1.2e-7 everywhere
+ * (Numerical Recipes in C, 2nd ed., §6.2, `erfcc`). simple-statistics' `errorFunction` is the
+ * same fit but returns erf = 1 - erfc, which rounds tiny tail probabilities to 0; computing
+ * erfc directly keeps p-values like 1e-12 meaningful.
+ */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -z * z -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const r = t * Math.exp(poly);
+  return x >= 0 ? r : 2 - r;
 }
 
 /**

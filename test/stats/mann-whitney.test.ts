@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXACT_MAX_N, exactUpperTail, mannWhitneyU, rankAverage } from '../../src/stats/mann-whitney.ts';
+import { EXACT_MAX_N, exactUpperTail, mannWhitneyU, normalUpperTail, rankAverage } from '../../src/stats/mann-whitney.ts';
 
 interface Case {
   name: string;
@@ -59,5 +59,17 @@ describe('exact null distribution', () => {
 describe('rankAverage', () => {
   it('gives tied values their mean rank and reports the tie sizes', () => {
     expect(rankAverage([10, 20, 20, 5, 20])).toEqual({ ranks: [2, 4, 4, 1, 4], tieSizes: [3] });
+  });
+});
+
+describe('normalUpperTail', () => {
+  it.each([
+    // scipy.stats.norm.sf
+    [0, 0.5],
+    [1.959963984540054, 0.025],
+    [-1, 0.8413447460685429],
+    [7, 1.279812543885835e-12],
+  ])('P(Z >= %f) = %f within 1.2e-7 relative', (z, p) => {
+    expect(Math.abs(normalUpperTail(z) - p) / p).toBeLessThan(1.2e-7);
   });
 });
