@@ -114,12 +114,12 @@ export function buildSampleResult(options: SampleOptions = {}): Result {
       totalCorrected.recordValueWithCount(Math.round((value + lag) * 1000), weight);
     }
     const errors: Record<string, number> = rng.next() < 0.02 ? { http_5xx: 1 } : {};
-    const sent = stall > 0 ? rate - 20 : rate;
+    const sent = stall > 0 ? rate - 40 : rate - Math.round(rng.next() * 3);
     timeline.push({
       t: s * 1000,
       intended: rate,
       sent,
-      completed: sent - Object.keys(errors).length,
+      completed: sent - Object.keys(errors).length - Math.round(rng.next() * 4),
       dropped: rate - sent,
       timeouts: 0,
       errors,
@@ -155,6 +155,7 @@ export function buildSampleResult(options: SampleOptions = {}): Result {
   totalCorrected.destroy();
   totalRaw.destroy();
   result.meta.duration = seconds * 1000;
+  result.meta.endedAt = new Date(Date.parse(result.meta.startedAt) + seconds * 1000).toISOString();
   result.meta.scenario = { name: 'alimtalk-420k', file: 'scenarios/alimtalk-420k.yaml', hash: options.scenarioHash ?? 'sha256:5ce7a1' };
   if (options.toolVersion) result.meta.tool.version = options.toolVersion;
   return result;
