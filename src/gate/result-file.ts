@@ -27,11 +27,13 @@ export function parseResultText(text: string, file: string): Result {
   } catch (error) {
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
-    const truncated = !position || Number(position[1]) >= text.trimEnd().length;
-    const offset = position ? Number(position[1]) : text.length;
-    const { line, column } = lineColumn(text, offset);
-    const why = truncated ? 'the JSON ends early (truncated file?)' : 'invalid JSON';
-    throw new InputError('FG_CONFIG_SYNTAX', `${file}:${line}:${column}: ${why}: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
+    const atEnd = /end of JSON input/.test(message) || (position !== null && Number(position[1]) >= text.trimEnd().length);
+    const detail = message.replace(/ in JSON at position \d+.*$/, '');
+    // V8 names a position for most errors, but not for an unexpected token: then only the file.
+    if (!atEnd && !position) throw new InputError('FG_CONFIG_SYNTAX', `${file}: invalid JSON: ${detail}`);
+    const { line, column } = lineColumn(text, position ? Number(position[1]) : text.length);
+    const why = atEnd ? 'the JSON ends early (truncated file?)' : 'invalid JSON';
+    throw new InputError('FG_CONFIG_SYNTAX', `${file}:${line}:${column}: ${why}: ${detail}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new InputError('FG_RESULT_INVALID', `${file}: not a floodgate result (expected a JSON object)`);
