@@ -20,7 +20,9 @@ interface Arrival {
 async function startBroker(options: { limit?: number; latencyMs?: number } = {}) {
   const arrivals: Arrival[] = [];
   const windowCount = new Map<number, number>();
-  const app = Fastify();
+  // Destroy keep-alive sockets on close: a request in flight at close time would otherwise keep its
+  // socket open for fastify's 72 s keep-alive timeout.
+  const app = Fastify({ forceCloseConnections: true });
   app.post('/alimtalk/v2.3/appkeys/:appKey/messages', async (req, reply) => {
     const at = Date.now();
     const recipients = (req.body as { recipientList: { recipientNo: string }[] }).recipientList.map((r) => r.recipientNo);
