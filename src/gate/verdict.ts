@@ -42,7 +42,8 @@ export function buildVerdict(result: Result, comparison: Comparison | null = nul
     };
   }
   if (failedThresholds.length > 0 || failedChecks.length > 0) {
-    const reasons = [...failedChecks.map((c) => c.message), ...failedThresholds.map((t) => t.message)];
+    const regressions = (comparison?.reasons ?? []).map((r) => `regression against ${comparison?.baseline.label}: ${r}`);
+    const reasons = [...failedChecks.map((c) => c.message), ...failedThresholds.map((t) => t.message), ...regressions];
     const counts = [
       failedChecks.length > 0 ? `${failedChecks.length} of ${checks.length - 1} correctness checks` : '',
       failedThresholds.length > 0 ? `${failedThresholds.length} of ${thresholds.length} thresholds` : '',

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/index.ts';
+import { compareWithBaseline } from '../../src/gate/baseline.ts';
 import { buildChecks } from '../../src/gate/checks.ts';
 import { buildVerdict, renderVerdictText } from '../../src/gate/verdict.ts';
 import { makeResult, provider } from '../helpers/result-fixture.ts';
+import { buildSampleResult } from '../helpers/result-sample.ts';
 
 describe('buildVerdict', () => {
   it.each([
@@ -69,5 +71,18 @@ describe('buildVerdict', () => {
     const verdict = buildVerdict(makeResult({ validity: { verdict: 'DEGRADED', reasons: ['schedule lag p99 12ms'] } }));
     expect(verdict.exitCode).toBe(ExitCode.Pass);
     expect(verdict.warnings).toEqual(['run DEGRADED: schedule lag p99 12ms']);
+  });
+});
+
+describe('buildVerdict with a comparison', () => {
+  it('lists a regression among the reasons when thresholds fail too (exit 1 wins)', () => {
+    const candidate = buildSampleResult({ seconds: 30, seed: 'v-c', latencyShiftMs: 50, duplicates: 2 });
+    const comparison = compareWithBaseline(candidate, buildSampleResult({ seconds: 30, seed: 'v-b' }), {
+      resamples: 100,
+      label: 'old.json',
+    });
+    const verdict = buildVerdict(candidate, comparison);
+    expect(verdict.exitCode).toBe(ExitCode.ThresholdsFailed);
+    expect(verdict.reasons.filter((r) => r.startsWith('regression against old.json: '))).toHaveLength(3);
   });
 });

@@ -26,6 +26,9 @@ Options:
   --noise P        a latency or throughput change smaller than this is noise (default 10%)
   --alpha A        significance level of the Mann-Whitney test (default 0.05)
   --junit FILE     also write JUnit XML there
+
+On a noisy machine, record baseline and candidate with \`floodgate run --repeat N\`, which
+interleaves their runs; the gate compares the two result files it is given.
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('gate', argv, { ...COMPARE_FLAGS, junit: { type: 'string' } });
