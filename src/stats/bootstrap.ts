@@ -1,4 +1,4 @@
-import { quantileSorted } from 'simple-statistics';
+import { quantileSorted, quickselect } from 'simple-statistics';
 import type { Rng } from '../core/index.ts';
 
 /** A percentile-bootstrap confidence interval of a ratio of two samples' statistics. */
@@ -44,7 +44,7 @@ export function bootstrapRatio(
   for (let r = 0; r < resamples; r++) {
     resampleInto(base, scratchA, options.rng);
     resampleInto(cand, scratchB, options.rng);
-    ratios[r] = stat(scratchB.sort()) / stat(scratchA.sort());
+    ratios[r] = quantileInPlace(scratchB, p) / quantileInPlace(scratchA, p);
   }
   ratios.sort();
   const alpha = (1 - confidence) / 2;
@@ -57,6 +57,22 @@ export function bootstrapRatio(
     resamples,
     statistic,
   };
+}
+
+/**
+ * The type-7 quantile of an unsorted buffer, reordering it: Floyd-Rivest selection (simple-statistics'
+ * `quickselect`) of the lower index, then the minimum above it for the interpolation, O(n) instead
+ * of a sort's O(n log n). Gives exactly what `quantileSorted` gives on the sorted data.
+ */
+function quantileInPlace(values: Float64Array, p: number): number {
+  const idx = (values.length - 1) * p;
+  const lo = Math.floor(idx);
+  quickselect(values as unknown as number[], lo);
+  const low = values[lo] as number;
+  if (idx === lo) return low;
+  let high = Number.POSITIVE_INFINITY;
+  for (let i = lo + 1; i < values.length; i++) if ((values[i] as number) < high) high = values[i] as number;
+  return low + (idx - lo) * (high - low);
 }
 
 // simple-statistics' sampleWithReplacement allocates an array per call; this reuses one buffer.

@@ -1,3 +1,4 @@
+import { quantileSorted } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
 import { bootstrapRatio } from '../../src/stats/bootstrap.ts';
@@ -12,7 +13,37 @@ function lognormal(rng: ReturnType<typeof createRng>, n: number, median: number,
   return out;
 }
 
+/** The textbook version: resample, sort, take type-7 quantiles; same draw order as bootstrapRatio. */
+function reference(unsortedA: number[], unsortedB: number[], seed: number, p: number, resamples: number) {
+  // bootstrapRatio resamples from the sorted samples (it needs them sorted for the estimate).
+  const a = [...unsortedA].sort((x, y) => x - y);
+  const b = [...unsortedB].sort((x, y) => x - y);
+  const rng = createRng(seed);
+  const draw = (xs: number[]) => xs.map(() => xs[Math.floor(rng.next() * xs.length)] as number).sort((x, y) => x - y);
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const ra = draw(a);
+    const rb = draw(b);
+    ratios.push(quantileSorted(rb, p) / quantileSorted(ra, p));
+  }
+  ratios.sort((x, y) => x - y);
+  return [quantileSorted(ratios, 0.025), quantileSorted(ratios, 0.975)];
+}
+
 describe('bootstrapRatio', () => {
+  it.each([
+    ['median', 0.5, 7, 8],
+    ['p95', 0.95, 60, 45],
+  ] as const)('matches a sort-based reference (%s = quantile %d, n=%d/%d)', (statistic, p, na, nb) => {
+    const data = createRng(`ref-${statistic}`);
+    const a = lognormal(data, na, 40, 0.4);
+    const b = lognormal(data, nb, 45, 0.4);
+    const ci = bootstrapRatio(a, b, { rng: createRng(9), statistic, resamples: 300 });
+    const [lower, upper] = reference(a, b, 9, p, 300);
+    expect(ci.lower).toBeCloseTo(lower as number, 12);
+    expect(ci.upper).toBeCloseTo(upper as number, 12);
+  });
+
   it('repeats exactly with the same seed and differs with another', () => {
     const data = createRng('data');
     const a = lognormal(data, 60, 40, 0.4);
