@@ -3,6 +3,7 @@ import type { ProviderStats } from '../src/core/index.ts';
 import { type Clock, createRng, type Rng, systemClock } from '../src/core/index.ts';
 import { adminPlugin } from './admin.ts';
 import { MocksConfig, type MocksConfigInput, type ProviderConfig, type ProviderKind } from './config.ts';
+import type { Journal } from './journal.ts';
 import type { DuplicateLedger } from './ledger.ts';
 import { MockMetrics } from './metrics.ts';
 import { alimtalkPlugin } from './providers/alimtalk.ts';
@@ -32,6 +33,8 @@ export interface MockProvider {
   reset(): void;
   /** Resolves when no delivery report is pending (immediately for providers without reports). */
   callbacksIdle(): Promise<void>;
+  /** A page of the request journal, by sequence number. */
+  journal(offset?: number, limit?: number): ReturnType<Journal['page']>;
 }
 
 /** The mock providers on one fastify server. */
@@ -82,6 +85,7 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
       reconfigure: (partial) => runtime.reconfigure(partial),
       reset: () => runtime.reset(),
       callbacksIdle: () => runtime.callbacks?.idle() ?? Promise.resolve(),
+      journal: (offset = 0, limit = 100) => runtime.journal.page(offset, limit),
     };
   }
 
