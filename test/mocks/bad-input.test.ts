@@ -43,7 +43,7 @@ const cases = Object.keys(PATHS).flatMap((provider) => [
 
 describe('bad input: the provider’s own 4xx, no crash, nothing delivered', () => {
   it.each(cases)('$provider: $what -> $status', async ({ provider, body, status }) => {
-    const answer = await post(started.urls[provider] + PATHS[provider], body, AUTH);
+    const answer = await post(`${started.urls[provider]}${PATHS[provider]}`, body, AUTH);
     expect(answer.status).toBe(status);
     expect(SHAPE[provider]?.(answer)).toBe(true);
     expect(started.mocks.providers[provider]?.ledger.keys).toBe(0);
@@ -71,7 +71,7 @@ describe('bad input: the provider’s own 4xx, no crash, nothing delivered', () 
       alimtalk: alimtalkBody([{ no: '010', name: 'Kim' }]),
     };
     for (const provider of Object.keys(PATHS)) {
-      const answer = await post(started.urls[provider] + PATHS[provider], good[provider], AUTH);
+      const answer = await post(`${started.urls[provider]}${PATHS[provider]}`, good[provider], AUTH);
       expect(answer.status, provider).toBeLessThan(300);
       expect(started.mocks.providers[provider]?.stats().deliveriesPerRecipient, provider).toEqual({ '1': 1 });
     }

@@ -13,13 +13,17 @@ afterEach(async () => {
 
 const AUTH = { authorization: 'Bearer test' };
 
+/** What `inject()` answers, as the shape checks read it. */
+// biome-ignore lint/suspicious/noExplicitAny: shape checks dig into provider bodies
+type Injected = { statusCode: number; json(): any; headers: Record<string, unknown> };
+
 /** Per provider: the request, and the over-limit shape it must answer (status + body/header test). */
 const CASES = [
   {
     name: 'fcm',
     url: '/fcm/v1/projects/demo/messages:send',
     payload: (i: number) => fcmBody(`device-${i}`),
-    overLimit: (r: { statusCode: number; json(): any; headers: Record<string, unknown> }) =>
+    overLimit: (r: Injected) =>
       r.statusCode === 429 &&
       r.json().error.status === 'RESOURCE_EXHAUSTED' &&
       r.json().error.details[0].errorCode === 'QUOTA_EXCEEDED' &&
@@ -35,7 +39,7 @@ const CASES = [
       Destination: { ToAddresses: [`r${i}@example.com`] },
       Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } },
     }),
-    overLimit: (r: { statusCode: number; json(): any; headers: Record<string, unknown> }) =>
+    overLimit: (r: Injected) =>
       r.statusCode === 429 &&
       r.headers['x-amzn-errortype'] === 'TooManyRequestsException' &&
       r.json().message === 'Maximum sending rate exceeded.' &&
@@ -52,7 +56,7 @@ const CASES = [
       subject: 's',
       content: [{ type: 'text/plain', value: 'v' }],
     }),
-    overLimit: (r: { statusCode: number; json(): any; headers: Record<string, unknown> }) =>
+    overLimit: (r: Injected) =>
       r.statusCode === 429 && r.json().errors[0].message === 'too many requests' && r.headers['x-ratelimit-remaining'] === '0',
     admitted: 300,
   },
@@ -60,8 +64,7 @@ const CASES = [
     name: 'alimtalk',
     url: `/alimtalk${ALIMTALK_PATH}`,
     payload: (i: number) => alimtalkBody([{ no: `010${i}`, name: 'Kim' }]),
-    overLimit: (r: { statusCode: number; json(): any; headers: Record<string, unknown> }) =>
-      r.statusCode === 429 && r.json().header.resultCode === -2001 && r.headers['retry-after'] === '1',
+    overLimit: (r: Injected) => r.statusCode === 429 && r.json().header.resultCode === -2001 && r.headers['retry-after'] === '1',
     admitted: 300,
   },
 ] as const;
