@@ -191,7 +191,11 @@ export class ProviderRuntime {
   reconfigure(partial: Record<string, unknown>): ProviderConfig {
     const parsed = ProviderConfig.safeParse({ ...this.config, ...partial });
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+      const issues = parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((key) => ({ path: [...i.path.map(String), key], message: `unknown key \`${key}\`` }))
+          : [{ path: i.path.map(String), message: i.message }],
+      );
       throw new InputError('FG_CONFIG_INVALID', `${this.name}: config rejected`, { issues });
     }
     const next = parsed.data;
