@@ -130,7 +130,13 @@ export async function alimtalkPlugin(app: FastifyInstance, { runtime }: Provider
   app.post<{ Params: { appKey: string } }>('/alimtalk/v2.3/appkeys/:appKey/messages', async (request, reply) => {
     const config = runtime.config as AlimtalkConfig;
     const fail = (status: number, code: number, message: string, units = 0) => {
-      runtime.log({ status, units, outcome: code === ALIMTALK_CODES.tpsExceeded ? 'over-limit' : 'bad-request', recipients: [], id: null });
+      runtime.log({
+        status,
+        units,
+        outcome: code === ALIMTALK_CODES.tpsExceeded ? 'over-limit' : 'bad-request',
+        recipient: null,
+        id: null,
+      });
       return renderAlimtalkError(reply, status, message, code);
     };
     if (request.params.appKey !== config.appKey) return fail(400, ALIMTALK_CODES.unknownAppKey, 'unknown appKey');
@@ -145,7 +151,7 @@ export async function alimtalkPlugin(app: FastifyInstance, { runtime }: Provider
     const idempotencyKey = request.headers['x-idempotency-key'];
     const idemKey = typeof idempotencyKey === 'string' && idempotencyKey !== '' ? idempotencyKey : null;
     if (idemKey !== null && runtime.seenIdempotencyKey(idemKey)) {
-      runtime.log({ status: 200, units: 0, outcome: 'duplicate-request', recipients: [], id: null });
+      runtime.log({ status: 200, units: 0, outcome: 'duplicate-request', recipient: null, id: null });
       return reply.send({
         header: { isSuccessful: false, resultCode: ALIMTALK_CODES.duplicateRequest, resultMessage: 'duplicate request' },
       });
@@ -155,7 +161,7 @@ export async function alimtalkPlugin(app: FastifyInstance, { runtime }: Provider
     const admission = runtime.admit(units);
     if (!admission.admitted) {
       if (config.overLimit === 'code') {
-        runtime.log({ status: 200, units, outcome: 'over-limit', recipients: [], id: null });
+        runtime.log({ status: 200, units, outcome: 'over-limit', recipient: null, id: null });
         return renderAlimtalkError(reply, 200, 'TPS limit exceeded', ALIMTALK_CODES.tpsExceeded);
       }
       reply.header('retry-after', retryAfterSeconds(admission.retryAfterMs));
@@ -167,7 +173,7 @@ export async function alimtalkPlugin(app: FastifyInstance, { runtime }: Provider
     if (idemKey !== null) runtime.rememberIdempotencyKey(idemKey);
     const sendResults = sendAll(runtime, config, parsed, template, hit);
     const requestId = runtime.newId();
-    runtime.log({ status: 200, units, outcome: 'accepted', recipients: recipientNos.slice(0, 3), id: requestId });
+    runtime.log({ status: 200, units, outcome: 'accepted', recipient: recipientNos[0] ?? null, id: requestId });
     await runtime.wait(admission.queueMs);
     return reply.send({
       header: { isSuccessful: true, resultCode: 0, resultMessage: 'success' },

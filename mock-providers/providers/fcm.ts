@@ -48,7 +48,8 @@ function parseMessage(body: unknown): FcmMessage | string {
 
 /** The content identity of a push: notification and data, without the client key. */
 function contentOf(message: FcmMessage): string {
-  const { client_key: _ignored, ...data } = message.data ?? {};
+  if (message.data === undefined) return `${message.notification?.title ?? ''}\u0001${message.notification?.body ?? ''}\u0001{}`;
+  const { client_key: _ignored, ...data } = message.data;
   return `${message.notification?.title ?? ''}\u0001${message.notification?.body ?? ''}\u0001${JSON.stringify(data)}`;
 }
 
@@ -62,18 +63,18 @@ async function send(
   // FCM's quota counts every request it answers except the 429s themselves, so the limit comes first.
   const admission = runtime.admit(1);
   if (!admission.admitted) {
-    runtime.log({ status: 429, units: 1, outcome: 'over-limit', recipients: [], id: null });
+    runtime.log({ status: 429, units: 1, outcome: 'over-limit', recipient: null, id: null });
     reply.header('retry-after', retryAfterSeconds(admission.retryAfterMs));
     return renderFcmError(reply, 429, 'Quota exceeded for quota metric "Send requests" of service fcm.googleapis.com.');
   }
   const message = parseMessage(body);
   if (typeof message === 'string') {
-    runtime.log({ status: 400, units: 1, outcome: 'bad-request', recipients: [], id: null });
+    runtime.log({ status: 400, units: 1, outcome: 'bad-request', recipient: null, id: null });
     return renderFcmError(reply, 400, message);
   }
   const config = runtime.config;
   if (config.kind === 'fcm' && config.projectId !== null && config.projectId !== projectId) {
-    runtime.log({ status: 403, units: 1, outcome: 'bad-request', recipients: [message.token], id: null });
+    runtime.log({ status: 403, units: 1, outcome: 'bad-request', recipient: message.token, id: null });
     return renderFcmError(reply, 403, 'SenderId mismatch');
   }
   const hit = runtime.faults.empty ? null : runtime.faults.match(runtime.elapsed(), [message.token]);
@@ -84,7 +85,7 @@ async function send(
   const id = original ?? runtime.newId();
   // FCM sends no reports, so an "unreported" fault means accepted but never delivered.
   runtime.record(message.token, content, clientKey, id, original === undefined && hit === null);
-  runtime.log({ status: 200, units: 1, outcome: original ? 'deduplicated' : 'accepted', recipients: [message.token], id });
+  runtime.log({ status: 200, units: 1, outcome: original ? 'deduplicated' : 'accepted', recipient: message.token, id });
   await runtime.wait(admission.queueMs);
   return reply.send({ name: `projects/${projectId}/messages/${id}` });
 }
@@ -95,7 +96,7 @@ export async function fcmPlugin(app: FastifyInstance, { runtime }: ProviderPlugi
   // `::` is fastify's escape for a literal colon in a path.
   app.post<{ Params: { projectId: string } }>('/v1/projects/:projectId/messages::send', async (request, reply) => {
     if (!/^Bearer \S+/.test(request.headers.authorization ?? '')) {
-      runtime.log({ status: 401, units: 0, outcome: 'unauthenticated', recipients: [], id: null });
+      runtime.log({ status: 401, units: 0, outcome: 'unauthenticated', recipient: null, id: null });
       return renderFcmError(reply, 401, 'Request is missing required authentication credential.');
     }
     return send(runtime, request.params.projectId, request.body, request, reply);

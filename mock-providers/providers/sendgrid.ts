@@ -51,18 +51,18 @@ export async function sendgridPlugin(app: FastifyInstance, { runtime }: Provider
   });
   app.post('/v3/mail/send', async (request, reply) => {
     if (!/^Bearer \S+/.test(request.headers.authorization ?? '')) {
-      runtime.log({ status: 401, units: 0, outcome: 'unauthenticated', recipients: [], id: null });
+      runtime.log({ status: 401, units: 0, outcome: 'unauthenticated', recipient: null, id: null });
       return renderSendgridError(reply, 401, 'The provided authorization grant is invalid, expired, or revoked');
     }
     // SendGrid counts requests, valid or not.
     const admission = runtime.admit(1);
     if (!admission.admitted) {
-      runtime.log({ status: 429, units: 1, outcome: 'over-limit', recipients: [], id: null });
+      runtime.log({ status: 429, units: 1, outcome: 'over-limit', recipient: null, id: null });
       return renderSendgridError(reply, 429, 'too many requests');
     }
     const mail = parseMail(request.body);
     if (typeof mail === 'string') {
-      runtime.log({ status: 400, units: 1, outcome: 'bad-request', recipients: [], id: null });
+      runtime.log({ status: 400, units: 1, outcome: 'bad-request', recipient: null, id: null });
       return renderSendgridError(reply, 400, mail);
     }
     const { recipients } = mail;
@@ -75,7 +75,7 @@ export async function sendgridPlugin(app: FastifyInstance, { runtime }: Provider
       const delivered = original === undefined && !unreported(hit, r);
       runtime.record(r, mail.content, mail.clientKeys[i] ?? null, id, delivered);
     });
-    runtime.log({ status: 202, units: 1, outcome: original ? 'deduplicated' : 'accepted', recipients: recipients.slice(0, 3), id });
+    runtime.log({ status: 202, units: 1, outcome: original ? 'deduplicated' : 'accepted', recipient: recipients[0] ?? null, id });
     await runtime.wait(admission.queueMs);
     return reply.code(202).header('x-message-id', id).send();
   });

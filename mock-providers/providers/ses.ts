@@ -68,7 +68,7 @@ export async function sesPlugin(app: FastifyInstance, { runtime }: ProviderPlugi
   app.post('/v2/email/outbound-emails', async (request, reply) => {
     const email = parseEmail(request.body);
     if (typeof email === 'string') {
-      runtime.log({ status: 400, units: 0, outcome: 'bad-request', recipients: [], id: null });
+      runtime.log({ status: 400, units: 0, outcome: 'bad-request', recipient: null, id: null });
       return renderSesError(reply, 400, email);
     }
     const { recipients } = email;
@@ -76,20 +76,20 @@ export async function sesPlugin(app: FastifyInstance, { runtime }: ProviderPlugi
     if (original !== undefined) {
       // Deduplicated: answered as before, not sent again, not counted against the rate.
       for (const r of recipients) runtime.record(r, email.content, email.clientKey, original, false);
-      runtime.log({ status: 200, units: recipients.length, outcome: 'deduplicated', recipients: recipients.slice(0, 3), id: original });
+      runtime.log({ status: 200, units: recipients.length, outcome: 'deduplicated', recipient: recipients[0] ?? null, id: original });
       await runtime.wait();
       return reply.send({ MessageId: original });
     }
     const admission = runtime.admit(recipients.length);
     if (!admission.admitted) {
-      runtime.log({ status: 429, units: recipients.length, outcome: 'over-limit', recipients: recipients.slice(0, 3), id: null });
+      runtime.log({ status: 429, units: recipients.length, outcome: 'over-limit', recipient: recipients[0] ?? null, id: null });
       return renderSesError(reply, 429, admission.reason === 'quota' ? 'Daily message quota exceeded.' : 'Maximum sending rate exceeded.');
     }
     const hit = runtime.faults.empty ? null : runtime.faults.match(runtime.elapsed(), recipients);
     if (hit && (await endWithFault(hit, request, reply, runtime, renderSesError, recipients))) return reply;
     const id = runtime.newId();
     for (const r of recipients) runtime.record(r, email.content, email.clientKey, id, !unreported(hit, r));
-    runtime.log({ status: 200, units: recipients.length, outcome: 'accepted', recipients: recipients.slice(0, 3), id });
+    runtime.log({ status: 200, units: recipients.length, outcome: 'accepted', recipient: recipients[0] ?? null, id });
     await runtime.wait(admission.queueMs);
     return reply.send({ MessageId: id });
   });

@@ -19,7 +19,7 @@ export function installErrorHandler(app: FastifyInstance, runtime: ProviderRunti
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const client = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
     const status = client ? (error.statusCode as number) : 500;
-    runtime.log({ status, units: 0, outcome: client ? 'bad-request' : 'error', recipients: [], id: null });
+    runtime.log({ status, units: 0, outcome: client ? 'bad-request' : 'error', recipient: null, id: null });
     return render(reply, status, client ? error.message : 'internal error');
   });
 }
@@ -39,7 +39,7 @@ export async function endWithFault(
 ): Promise<boolean> {
   if (hit.action === 'unreported') return false;
   const status = hit.action === 'status' ? hit.status : 0;
-  runtime.log({ status, units: recipients.length, outcome: `fault:${hit.action}`, recipients: recipients.slice(0, 3), id: null });
+  runtime.log({ status, units: recipients.length, outcome: `fault:${hit.action}`, recipient: recipients[0] ?? null, id: null });
   if (hit.action === 'reset') {
     reply.hijack();
     request.raw.socket.destroy();
