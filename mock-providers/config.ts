@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, fraction, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, fraction, InputError, ratePerSecond, sizeBytes } from '../src/core/index.ts';
 
 /**
  * The schema of `mocks.yaml` and of `createMockProviders(config)`. Every default lives in
@@ -23,6 +23,7 @@ export const DEFAULTS = {
   dedupeWindow: 600_000,
   idempotencyWindow: 600_000,
   latency: { fixed: 0 },
+  fault: { status: 503, probability: 1 },
   fcm: { tps: 10_000, window: 60_000, projectId: null },
   ses: { tps: 14, quota: 50_000, quotaWindow: 86_400_000 },
   sendgrid: { tps: 600, window: 1_000 },
@@ -67,8 +68,8 @@ export type LatencySpec = z.output<typeof LatencySpec>;
 export const FaultSpec = z
   .object({
     action: z.enum(['status', 'reset', 'hang', 'unreported']),
-    status: z.number().int().min(400).max(599).default(503),
-    probability: fraction().default(1),
+    status: z.number().int().min(400).max(599).default(DEFAULTS.fault.status),
+    probability: fraction().default(DEFAULTS.fault.probability),
     /** Offsets from the start (listen or reset) between which the fault applies. */
     from: ms().optional(),
     until: ms().optional(),
@@ -100,8 +101,8 @@ export const CallbacksSpec = z
   .strict();
 export type CallbacksSpec = z.output<typeof CallbacksSpec>;
 
+/** Keys every kind takes. */
 const common = {
-  /** Limit in the provider's unit, per second (`600000/min` is fine); null = unlimited. */
   latency: LatencySpec.default(DEFAULTS.latency),
   faults: z.array(FaultSpec).default([]),
   dedupe: z.boolean().default(false),
@@ -109,6 +110,7 @@ const common = {
   journal: count().default(DEFAULTS.journal),
 };
 
+/** Limit in the provider's unit, per second (`600000/min` is fine); null = unlimited. */
 const tps = (fallback: number) => z.union([z.null(), ratePerSecond()]).default(fallback);
 
 /** FCM HTTP v1: messages in a window that opens at the first message. */
@@ -197,7 +199,17 @@ export const MocksConfig = z
 export type MocksConfig = z.output<typeof MocksConfig>;
 export type MocksConfigInput = z.input<typeof MocksConfig>;
 
-/** Parses a provider config given in code (not from a file), throwing zod's error on bad input. */
-export function parseProviderConfig(input: unknown): ProviderConfig {
-  return ProviderConfig.parse(input);
+/**
+ * Parses a config given in code (not from a file: `loadConfigFile` does that with positions),
+ * throwing one InputError that lists every problem with its key path.
+ */
+export function parseMocksConfig(input: unknown): MocksConfig {
+  const parsed = MocksConfig.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: [...i.path.map(String), key], message: `unknown key \`${key}\`` }))
+      : [{ path: i.path.map(String), message: i.message }],
+  );
+  throw new InputError('FG_CONFIG_INVALID', `mock providers config: ${issues.length} problem(s)`, { issues });
 }

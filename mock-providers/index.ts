@@ -16,6 +16,7 @@ export {
   type MocksConfigInput,
   ProviderConfig,
   type ProviderKind,
+  parseMocksConfig,
   SendgridConfig,
   SesConfig,
 } from './config.ts';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { ProviderStats } from '../src/core/index.ts';
 import { type Clock, createRng, type Rng, systemClock } from '../src/core/index.ts';
 import { adminPlugin } from './admin.ts';
-import { MocksConfig, type MocksConfigInput, type ProviderConfig, type ProviderKind } from './config.ts';
+import { type MocksConfigInput, type ProviderConfig, type ProviderKind, parseMocksConfig } from './config.ts';
 import type { Journal } from './journal.ts';
 import type { DuplicateLedger } from './ledger.ts';
 import { MockMetrics } from './metrics.ts';
@@ -54,11 +54,11 @@ export interface MockOptions {
 
 /**
  * Builds the mock providers from a config (input form: units as strings are fine; parsed
- * with defaults here). Each provider is mounted under `/<name>`; the admin API under
+ * with defaults here; bad input throws an InputError listing every problem). Each provider is mounted under `/<name>`; the admin API under
  * `/__mock/`; Prometheus at `/metrics`.
  */
 export function createMockProviders(config: MocksConfigInput = {}, options: MockOptions = {}): MockProviders {
-  const parsed = MocksConfig.parse(config);
+  const parsed = parseMocksConfig(config);
   const clock = options.clock ?? systemClock;
   const rng = options.rng ?? createRng(parsed.seed);
   const metrics = new MockMetrics();
