@@ -174,4 +174,32 @@ describe('Alimtalk delivery reports', () => {
       [1, 500],
     ]);
   });
+
+  it('sends every report twice with duplicateRate 1, each counted as sent', async () => {
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        bodies.push(data);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => receiver.close(() => r())));
+    const port = (receiver.address() as { port: number }).port;
+    const { send, provider } = await broker({ callbacks: { url: `http://127.0.0.1:${port}/`, delay: { fixed: 0 }, duplicateRate: 1 } });
+    await post(
+      send,
+      alimtalkBody([
+        { no: '0101', name: 'Kim' },
+        { no: '0102', name: 'Lee' },
+      ]),
+    );
+    await provider.callbacksIdle();
+    const ids = bodies.map((b) => (JSON.parse(b) as { messageId: string }).messageId).sort();
+    expect(ids).toHaveLength(4);
+    expect(new Set(ids).size).toBe(2);
+    expect(provider.stats().callbacks).toEqual({ sent: 4, delivered: 4, failed: 0, attempts: 4 });
+  });
 });
