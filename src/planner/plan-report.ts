@@ -1,0 +1,153 @@
+import type { Throughput } from './campaign.ts';
+import type { GrowthModel } from './growth.ts';
+import type { FeatureTarget } from './traffic.ts';
+import type { Headroom, UslFit } from './usl.ts';
+
+/**
+ * The capacity plan as data: every figure `floodgate plan` prints or writes, and the flags
+ * raised against the plan's own limits. Renderers (terminal, Markdown, HTML) read only this.
+ * Units: durations in ms, rates per second, sizes in bytes, money in the plan's currency.
+ */
+export interface PlanReport {
+  kind: 'floodgate-plan';
+  version: 1;
+  name: string;
+  description: string | null;
+  system: SystemTarget | null;
+  mix: MixReport | null;
+  growth: GrowthReport | null;
+  campaigns: CampaignReport[];
+  executors: ExecutorReport[];
+  pools: PoolReport[];
+  usl: UslReport | null;
+  budget: BudgetReport | null;
+  flags: Flag[];
+  /** `fail` if any flag fails, `warn` if any warns, else `ok`. */
+  verdict: 'ok' | 'warn' | 'fail';
+}
+
+/** Something in the plan that will not hold, or deserves a look. */
+export interface Flag {
+  severity: 'warn' | 'fail';
+  /** Section and item, e.g. `executors.alimtalk-before`. */
+  subject: string;
+  message: string;
+}
+
+/** A `{min, max}` pair; equal when the plan gave one value. */
+export interface Span {
+  min: number;
+  max: number;
+}
+
+export interface SystemTarget {
+  connections: { peak: number; factor: number; users: number } | null;
+  visits: { dau: number; arrivalsPerSecond: number; users: number } | null;
+  basis: 'connections' | 'visits';
+  users: number;
+  responseTimeMs: number;
+  thinkTimeMs: number;
+  tps: number;
+  /** |a - b| / max(a, b) between the two routes, when both are given. */
+  routeDifference: number | null;
+  routesAgree: boolean | null;
+}
+
+export interface MixReport {
+  growthMultiple: number;
+  features: FeatureTarget[];
+}
+
+export interface GrowthReport {
+  start: number;
+  model: GrowthModel;
+  horizonMonths: number;
+  atHorizon: number;
+  target: number | null;
+  monthsToTarget: number | null;
+  capacity: {
+    /** What one deployment covers, in subscribers. */
+    subscribers: number;
+    /** Measured throughput, if given that way. */
+    throughput: number | null;
+    /** First month whose load exceeds it; null if never. */
+    runsOutAtMonth: number | null;
+  } | null;
+  series: { month: number; subscribers: number }[];
+}
+
+export interface CampaignReport {
+  name: string;
+  channel: string | null;
+  provider: string | null;
+  recipients: Span;
+  deadlineMs: Span | null;
+  /** N / window: low = fewest recipients over the longest window, high = most over the shortest. */
+  requiredRate: Span | null;
+  failureRate: number;
+  retryInflation: number;
+  /** Sends including retries. */
+  sends: Span;
+  providerLimit: number | null;
+  throughput: Throughput;
+  /** Drain if the provider's limit were the only bound. */
+  drainAtLimitMs: Span | null;
+  /** Drain at the plan's throughput; null when nothing bounds it. */
+  drainMs: Span | null;
+  workersToSaturate: number | null;
+  /** Recipients that can leave by the shortest deadline at the plan's throughput. */
+  deliverableByDeadline: number | null;
+  verdict: 'meets' | 'misses' | 'no deadline' | 'unbounded';
+  curve: { tMs: number; sent: number }[];
+}
+
+export interface ExecutorReport {
+  name: string;
+  pageSize: number;
+  threads: number;
+  queue: number | null;
+  rejectedPerPage: number;
+  memory: {
+    recipients: number;
+    bytesPerRecipient: number;
+    loadAllBytes: number;
+    pagedBytes: number;
+    heapBytes: number | null;
+  } | null;
+}
+
+export interface PoolReport {
+  name: string;
+  arrivalRate: number;
+  serviceTimeMs: number;
+  offeredLoad: number;
+  configured: {
+    servers: number;
+    utilization: number;
+    stable: boolean;
+    pWait: number;
+    meanWaitMs: number;
+    serviceLevel: number | null;
+  } | null;
+  target: { meanWaitMs: number | null; serviceLevel: { withinMs: number; probability: number } | null } | null;
+  /** The smallest pool meeting the target (or just stable without one). */
+  recommended: number | null;
+}
+
+export interface UslReport {
+  points: { n: number; x: number }[];
+  fit: UslFit;
+  headroom: Headroom;
+  curve: { n: number; x: number }[];
+}
+
+export interface BudgetReport {
+  credits: number;
+  upfront: { name: string; amount: number }[];
+  months: number;
+  monthlyCeiling: number;
+  channels: { name: string; volumePerMonth: number; price: number; per: number; freeUnits: number; monthlyCost: number }[];
+  monthlyTotal: number;
+  runwayMonths: number | null;
+  withinCeiling: boolean;
+}
