@@ -120,7 +120,9 @@ function levenbergMarquardt(points: readonly UslPoint[], start: Params, free: nu
       const r = x - (p[2] * n) / d;
       row.forEach((ji, i) => {
         jtr[i]! += ji * r;
-        row.forEach((jk, k) => (jtj[i]![k]! += ji * jk));
+        row.forEach((jk, k) => {
+          jtj[i]![k]! += ji * jk;
+        });
       });
     }
     let improved = false;
