@@ -20,6 +20,8 @@ export const PLAN_DEFAULTS = {
   freeUnits: 0,
   /** Two measures disagreeing by less than this count as agreeing ("users don't notice under 20%"). */
   routeTolerance: 0.2,
+  /** Executors are assumed to read page by page unless the plan says the batch loads everything. */
+  loading: 'paged',
 } as const;
 
 const positiveCount = () => count().pipe(z.number().positive());
@@ -114,6 +116,8 @@ const Executor = z
     threads: positiveCount(),
     /** Queue capacity, or `unbounded` (Spring's default Integer.MAX_VALUE). */
     queue: z.union([z.literal('unbounded'), count()]),
+    /** Whether the batch loads every recipient before submitting (story 1) or one page at a time. */
+    loading: z.enum(['all', 'paged']).default(PLAN_DEFAULTS.loading),
     /** Memory check: the whole list against one page. */
     recipients: positiveCount().optional(),
     bytesPerRecipient: sizeBytes().optional(),

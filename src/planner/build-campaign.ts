@@ -42,26 +42,27 @@ export function buildCampaign(c: CampaignConfig, flags: Flag[]): CampaignReport 
     verdict = drainMs.max <= deadlineMs.min + 1e-6 ? 'meets' : 'misses';
     deliverable = deliverableBy(recipients.max, throughput.perSecond / inflation, deadlineMs.min);
   }
+  const workersForDeadline = requiredRateSpan && c.latency !== undefined ? workersToSaturate(requiredRateSpan.max, c.latency) : null;
   const subject = `campaigns.${c.name}`;
   if (verdict === 'misses' && drainMs && deadlineMs && requiredRateSpan) {
+    const bound =
+      throughput.limitedBy === 'workers'
+        ? `${c.workers} worker${c.workers === 1 ? '' : 's'} at ${formatSpan(c.latency as number)} allow${c.workers === 1 ? 's' : ''}`
+        : throughput.limitedBy === 'throttle'
+          ? 'the throttle allows'
+          : "the provider's limit allows";
+    const fix = throughput.limitedBy === 'workers' && workersForDeadline !== null ? `; ${workersForDeadline} workers would meet it` : '';
     flags.push({
       severity: 'fail',
       subject,
       message:
         `needs ${formatRate(requiredRateSpan.max)} to finish ${formatNumber(recipients.max)} in ${formatSpan(deadlineMs.min)}, ` +
-        `but ${throughput.limitedBy} allows ${formatRate(throughput.perSecond)}: drain takes ${formatSpan(drainMs.max)}; ` +
-        `${formatNumber(deliverable ?? 0)} get through by the deadline`,
+        `but ${bound} ${formatRate(throughput.perSecond)}: drain takes ${formatSpan(drainMs.max)}; ` +
+        `${formatNumber(deliverable ?? 0)} get through by the deadline${fix}`,
     });
   }
   if (verdict === 'unbounded') {
     flags.push({ severity: 'warn', subject, message: 'no provider limit, throttle or workers given: the drain time cannot be computed' });
-  }
-  if (c.workers !== undefined && c.latency !== undefined && providerLimit !== null && throughput.limitedBy === 'workers') {
-    flags.push({
-      severity: 'warn',
-      subject,
-      message: `${c.workers} workers at ${formatSpan(c.latency)} reach only ${formatRate(throughput.perSecond)} of the provider's ${formatRate(providerLimit)}; ${workersToSaturate(providerLimit, c.latency)} would saturate it`,
-    });
   }
   return {
     name: c.name,
@@ -78,6 +79,7 @@ export function buildCampaign(c: CampaignConfig, flags: Flag[]): CampaignReport 
     drainAtLimitMs: providerLimit !== null ? drain(providerLimit) : null,
     drainMs,
     workersToSaturate: providerLimit !== null && c.latency !== undefined ? workersToSaturate(providerLimit, c.latency) : null,
+    workersForDeadline,
     deliverableByDeadline: deliverable,
     verdict,
     curve: bounded ? drainCurve(sends.max, throughput.perSecond) : [],

@@ -152,15 +152,20 @@ function buildExecutor(e: Plan['executors'][number], flags: Flag[]): ExecutorRep
   if (e.recipients !== undefined && e.bytesPerRecipient !== undefined) {
     const m = memoryEstimate(e.bytesPerRecipient, e.recipients, e.pageSize);
     memory = { recipients: e.recipients, bytesPerRecipient: e.bytesPerRecipient, ...m, heapBytes: e.heap ?? null };
-    if (e.heap !== undefined && m.loadAllBytes > e.heap) {
+    // What the batch really holds: everything when it loads all, else one page.
+    const held = e.loading === 'all' ? m.loadAllBytes : m.pagedBytes;
+    if (e.heap !== undefined && held > e.heap) {
       flags.push({
-        severity: m.pagedBytes > e.heap ? 'fail' : 'warn',
+        severity: 'fail',
         subject,
-        message: `loading all ${formatNumber(e.recipients)} recipients needs ${formatBytes(m.loadAllBytes)}, more than the ${formatBytes(e.heap)} heap; a page of ${formatNumber(e.pageSize)} needs ${formatBytes(m.pagedBytes)}`,
+        message:
+          e.loading === 'all'
+            ? `loading all ${formatNumber(e.recipients)} recipients needs ${formatBytes(m.loadAllBytes)}, more than the ${formatBytes(e.heap)} heap; a page of ${formatNumber(e.pageSize)} needs ${formatBytes(m.pagedBytes)}`
+            : `a page of ${formatNumber(e.pageSize)} needs ${formatBytes(m.pagedBytes)}, more than the ${formatBytes(e.heap)} heap`,
       });
     }
   }
-  return { name: e.name, pageSize: e.pageSize, threads: e.threads, queue, rejectedPerPage: rejected, memory };
+  return { name: e.name, loading: e.loading, pageSize: e.pageSize, threads: e.threads, queue, rejectedPerPage: rejected, memory };
 }
 
 function buildPool(p: Plan['pools'][number], flags: Flag[]): PoolReport {

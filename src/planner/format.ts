@@ -25,6 +25,11 @@ export function formatMoney(value: number): string {
   return `${sign}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
+/** A unit price: `$0.078`, `$1.50` (two to four decimals). */
+export function formatPrice(value: number): string {
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
+}
+
 /** `25%`, `37.5%`. */
 export function formatPercent(fraction: number, digits = 2): string {
   return `${formatNumber(fraction * 100, digits)}%`;

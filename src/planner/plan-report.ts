@@ -94,7 +94,10 @@ export interface CampaignReport {
   drainAtLimitMs: Span | null;
   /** Drain at the plan's throughput; null when nothing bounds it. */
   drainMs: Span | null;
+  /** Workers (of the campaign's latency) that keep the provider's limit busy: ceil(R L). */
   workersToSaturate: number | null;
+  /** Workers (of the campaign's latency) that reach the required rate: ceil(rate L). */
+  workersForDeadline: number | null;
   /** Recipients that can leave by the shortest deadline at the plan's throughput. */
   deliverableByDeadline: number | null;
   verdict: 'meets' | 'misses' | 'no deadline' | 'unbounded';
@@ -103,6 +106,8 @@ export interface CampaignReport {
 
 export interface ExecutorReport {
   name: string;
+  /** `all`: the batch holds every recipient; `paged`: one page at a time. */
+  loading: 'all' | 'paged';
   pageSize: number;
   threads: number;
   queue: number | null;

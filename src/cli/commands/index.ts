@@ -1,4 +1,6 @@
 import type { Command } from '../io.ts';
+import { fitCommand } from './fit.ts';
+import { planCommand } from './plan.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [planCommand, fitCommand];
