@@ -7,6 +7,26 @@ import { cli } from '../helpers/cli.ts';
 
 const PLANS = 'scenarios/plans';
 
+const USL_PLAN = `name: usl-demo
+audience: { subscribers: 1000, dau: 20000 }
+growth: { perMonth: 100, horizon: 12, capacity: { subscribers: 1500 } }
+traffic:
+  connections: { peak: 500, factor: 3 }
+  visits: { perUserPerDay: 4, peakHourShare: 25%, session: 4.5m }
+  responseTime: 1s
+campaigns:
+  - { name: c, recipients: 1000, deadline: 1m, provider: { name: p, limit: 100/s } }
+usl:
+  points:
+    - { n: 1, throughput: 64.9 }
+    - { n: 18, throughput: 995.9 }
+    - { n: 36, throughput: 1652.4 }
+    - { n: 72, throughput: 1853.2 }
+    - { n: 108, throughput: 1828.9 }
+    - { n: 144, throughput: 1775.0 }
+    - { n: 216, throughput: 1702.2 }
+`;
+
 async function plan(name: string): Promise<PlanReport> {
   const { code, out, err } = await cli(['plan', `${PLANS}/${name}.yaml`, '--json']);
   expect(err).toBe('');
@@ -100,6 +120,26 @@ describe('floodgate plan output', () => {
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });
     });
+
+    it('writes nothing without --out', async () => {
+      const { code, out } = await cli(['plan', `${PLANS}/alimtalk-420k.yaml`]);
+      expect(code).toBe(0);
+      expect(out).not.toMatch(/Wrote/);
+    });
+
+    it('writes plan.json, plan.md and a self-contained plan.html with three charts', async () => {
+      const file = join(dir, 'usl.yaml');
+      await writeFile(file, USL_PLAN);
+      const { code, out } = await cli(['plan', file, '--out', join(dir, 'usl')]);
+      expect(code).toBe(0);
+      expect(out).toMatch(/headroom vs 1,500 TPS +25\.6%/);
+      const html = await readFile(join(dir, 'usl', 'plan.html'), 'utf8');
+      expect(html).toMatch(/Content-Security-Policy/);
+      expect(html.match(/<figure id="chart-(growth|drain|usl)"/g)?.length).toBe(3);
+      expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
+      expect(html).not.toMatch(/<script(?! type="application\/json")/);
+      expect(html).toContain('Verdict: WARN');
+    }, 20_000);
 
     it('writes plan.json and plan.md only when asked', async () => {
       const { code } = await cli(['plan', `${PLANS}/alimtalk-420k.yaml`, '--out', dir]);

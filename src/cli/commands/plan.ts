@@ -4,6 +4,7 @@ import { loadConfigFile } from '../../config/index.ts';
 import { PlanSchema } from '../../config/plan-schema.ts';
 import { InputError } from '../../core/index.ts';
 import { buildPlan } from '../../planner/index.ts';
+import { renderPlanHtml } from '../../report/plan-html.ts';
 import { renderPlanJson } from '../../report/plan-json.ts';
 import { renderPlanMarkdown } from '../../report/plan-md.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
@@ -43,9 +44,10 @@ export const planCommand: Command = {
       await mkdir(dir, { recursive: true });
       await writeFile(resolve(dir, 'plan.json'), json);
       await writeFile(resolve(dir, 'plan.md'), renderPlanMarkdown(report));
+      await writeFile(resolve(dir, 'plan.html'), await renderPlanHtml(report));
     }
     io.stdout.write(values.json ? json : renderPlanText(report));
-    if (values.out && !values.json) io.stdout.write(`Wrote plan.json, plan.md to ${values.out}\n`);
+    if (values.out && !values.json) io.stdout.write(`Wrote plan.json, plan.md, plan.html to ${values.out}\n`);
     return 0;
   },
 };
