@@ -43,28 +43,7 @@ export function buildCampaign(c: CampaignConfig, flags: Flag[]): CampaignReport 
     deliverable = deliverableBy(recipients.max, throughput.perSecond / inflation, deadlineMs.min);
   }
   const workersForDeadline = requiredRateSpan && c.latency !== undefined ? workersToSaturate(requiredRateSpan.max, c.latency) : null;
-  const subject = `campaigns.${c.name}`;
-  if (verdict === 'misses' && drainMs && deadlineMs && requiredRateSpan) {
-    const bound =
-      throughput.limitedBy === 'workers'
-        ? `${c.workers} worker${c.workers === 1 ? '' : 's'} at ${formatSpan(c.latency as number)} allow${c.workers === 1 ? 's' : ''}`
-        : throughput.limitedBy === 'throttle'
-          ? 'the throttle allows'
-          : "the provider's limit allows";
-    const fix = throughput.limitedBy === 'workers' && workersForDeadline !== null ? `; ${workersForDeadline} workers would meet it` : '';
-    flags.push({
-      severity: 'fail',
-      subject,
-      message:
-        `needs ${formatRate(requiredRateSpan.max)} to finish ${formatNumber(recipients.max)} in ${formatSpan(deadlineMs.min)}, ` +
-        `but ${bound} ${formatRate(throughput.perSecond)}: drain takes ${formatSpan(drainMs.max)}; ` +
-        `${formatNumber(deliverable ?? 0)} get through by the deadline${fix}`,
-    });
-  }
-  if (verdict === 'unbounded') {
-    flags.push({ severity: 'warn', subject, message: 'no provider limit, throttle or workers given: the drain time cannot be computed' });
-  }
-  return {
+  const report: CampaignReport = {
     name: c.name,
     channel: c.channel ?? null,
     provider: c.provider?.name ?? null,
@@ -84,4 +63,35 @@ export function buildCampaign(c: CampaignConfig, flags: Flag[]): CampaignReport 
     verdict,
     curve: bounded ? drainCurve(sends.max, throughput.perSecond) : [],
   };
+  flags.push(...flagCampaign(c, report));
+  return report;
+}
+
+/** What a campaign's figures say against its deadline, in words a team acts on. */
+function flagCampaign(c: CampaignConfig, r: CampaignReport): Flag[] {
+  const subject = `campaigns.${c.name}`;
+  if (r.verdict === 'unbounded') {
+    return [{ severity: 'warn', subject, message: 'no provider limit, throttle or workers given: the drain time cannot be computed' }];
+  }
+  if (r.verdict !== 'misses' || !r.drainMs || !r.deadlineMs || !r.requiredRate) return [];
+  const { limitedBy, perSecond } = r.throughput;
+  const one = c.workers === 1;
+  const bound =
+    limitedBy === 'workers'
+      ? `${c.workers} worker${one ? '' : 's'} at ${formatSpan(c.latency as number)} allow${one ? 's' : ''}`
+      : limitedBy === 'throttle'
+        ? 'the throttle allows'
+        : "the provider's limit allows";
+  const fix =
+    limitedBy === 'workers' && r.workersForDeadline !== null ? `; ${formatNumber(r.workersForDeadline)} workers would meet it` : '';
+  return [
+    {
+      severity: 'fail',
+      subject,
+      message:
+        `needs ${formatRate(r.requiredRate.max)} to finish ${formatNumber(r.recipients.max)} in ${formatSpan(r.deadlineMs.min)}, ` +
+        `but ${bound} ${formatRate(perSecond)}: drain takes ${formatSpan(r.drainMs.max)}; ` +
+        `${formatNumber(r.deliverableByDeadline ?? 0)} get through by the deadline${fix}`,
+    },
+  ];
 }

@@ -40,6 +40,7 @@ export interface Span {
   max: number;
 }
 
+/** The system-wide target: concurrent users by each route given, and the TPS they imply. */
 export interface SystemTarget {
   connections: { peak: number; factor: number; users: number } | null;
   visits: { dau: number; arrivalsPerSecond: number; users: number } | null;
@@ -53,11 +54,13 @@ export interface SystemTarget {
   routesAgree: boolean | null;
 }
 
+/** Per-feature targets from the call mix at a growth multiple. */
 export interface MixReport {
   growthMultiple: number;
   features: FeatureTarget[];
 }
 
+/** The audience over the horizon, when it reaches the target, and when capacity runs out. */
 export interface GrowthReport {
   start: number;
   model: GrowthModel;
@@ -76,13 +79,14 @@ export interface GrowthReport {
   series: { month: number; subscribers: number }[];
 }
 
+/** One campaign: the rate its deadline demands, the throughput its limits allow, drain and verdict. */
 export interface CampaignReport {
   name: string;
   channel: string | null;
   provider: string | null;
   recipients: Span;
   deadlineMs: Span | null;
-  /** N / window: low = fewest recipients over the longest window, high = most over the shortest. */
+  /** Sends (N x retry inflation) / window: min = fewest over the longest window, max = most over the shortest. */
   requiredRate: Span | null;
   failureRate: number;
   retryInflation: number;
@@ -104,6 +108,7 @@ export interface CampaignReport {
   curve: { tMs: number; sent: number }[];
 }
 
+/** One executor: rejection per page and the memory of holding everything vs a page. */
 export interface ExecutorReport {
   name: string;
   /** `all`: the batch holds every recipient; `paged`: one page at a time. */
@@ -121,6 +126,7 @@ export interface ExecutorReport {
   } | null;
 }
 
+/** One pool as an M/M/c queue: waits at its configured size and the smallest size meeting the target. */
 export interface PoolReport {
   name: string;
   arrivalRate: number;
@@ -139,6 +145,7 @@ export interface PoolReport {
   recommended: number | null;
 }
 
+/** A USL fit of measured points, its headroom against the target, and the curve for charts. */
 export interface UslReport {
   points: { n: number; x: number }[];
   fit: UslFit;
@@ -146,6 +153,7 @@ export interface UslReport {
   curve: { n: number; x: number }[];
 }
 
+/** Monthly cost per channel against the ceiling that makes the credits last. */
 export interface BudgetReport {
   credits: number;
   upfront: { name: string; amount: number }[];

@@ -15,6 +15,7 @@ export interface PlanSection {
   tableFirst?: boolean;
 }
 
+/** A label/value line with an optional note and mark. */
 export interface PlanLine {
   label: string;
   value: string;
@@ -22,8 +23,10 @@ export interface PlanLine {
   mark?: Mark;
 }
 
+/** How a line or row stands: fine, worth a look, or will not hold. */
 export type Mark = 'ok' | 'warn' | 'fail';
 
+/** A table of pre-formatted cells. */
 export interface PlanTable {
   headers: string[];
   /** Columns to right-align (numbers). */
