@@ -25,6 +25,8 @@ export const PLAN_DEFAULTS = {
 } as const;
 
 const positiveCount = () => count().pipe(z.number().positive());
+/** Threads, servers, recipients: things that come in whole units. */
+const wholeCount = () => count().pipe(z.number().int().positive());
 const positiveRate = () => ratePerSecond().pipe(z.number().positive());
 const positiveDuration = () => durationMs().pipe(z.number().positive());
 const range = <T extends z.ZodType>(field: () => T) => z.union([field(), z.object({ min: field(), max: field() }).strict()]);
@@ -100,10 +102,10 @@ const Campaign = z
     /** A send rate chosen below the provider's limit. */
     throttle: positiveRate().optional(),
     /** Concurrent senders (threads, consumers) and how long each send holds one. */
-    workers: positiveCount().optional(),
+    workers: wholeCount().optional(),
     latency: positiveDuration().optional(),
     /** Share of sends that fail and are retried. */
-    failureRate: fraction().default(PLAN_DEFAULTS.failureRate),
+    failureRate: fraction().pipe(z.number().lt(1)).default(PLAN_DEFAULTS.failureRate),
   })
   .strict();
 
@@ -111,9 +113,9 @@ const Executor = z
   .object({
     name: z.string().min(1),
     /** Tasks submitted at once: the page read per cycle. */
-    pageSize: positiveCount(),
+    pageSize: wholeCount(),
     /** Maximum pool size. */
-    threads: positiveCount(),
+    threads: wholeCount(),
     /** Queue capacity, or `unbounded` (Spring's default Integer.MAX_VALUE). */
     queue: z.union([z.literal('unbounded'), count()]),
     /** Whether the batch loads every recipient before submitting (story 1) or one page at a time. */
@@ -131,7 +133,7 @@ const Pool = z
     arrivalRate: ratePerSecond(),
     serviceTime: positiveDuration(),
     /** The size configured today, if any. */
-    servers: positiveCount().optional(),
+    servers: wholeCount().optional(),
     /** What "fast enough" means for sizing. */
     target: z
       .object({
@@ -227,6 +229,7 @@ function crossCheck(plan: PlanShape, ctx: z.RefinementCtx): void {
   }
   need(!plan.mix || t, ['mix'], 'needs a traffic section: the mix splits its TPS');
   need(!plan.usl || plan.usl.target !== undefined || t, ['usl'], 'needs a target, or a traffic section to take it from');
+  need(!plan.usl || new Set(plan.usl.points.map((p) => p.n)).size >= 3, ['usl', 'points'], 'needs at least 3 distinct values of n');
   plan.campaigns.forEach((c, i) => {
     need(c.workers === undefined || c.latency !== undefined, ['campaigns', i, 'latency'], 'is required with workers');
   });

@@ -212,6 +212,28 @@ describe('bad plan input: exit 4, file:line:column, every problem at once, no st
     expect(err).toMatch(/growth: give exactly one of perMonth or compound/);
   });
 
+  it('refuses values the math cannot take', async () => {
+    const text = [
+      'name: x',
+      'campaigns: [{ name: c, recipients: 10, failureRate: 100%, workers: 2.5, latency: 1s }]',
+      'pools: [{ name: p, arrivalRate: 1/s, serviceTime: 1s, servers: 1.5 }]',
+      'usl: { target: 1 tps, points: [{ n: 1, throughput: 1 }, { n: 1, throughput: 2 }, { n: 2, throughput: 2 }] }',
+      '',
+    ].join('\n');
+    const { err } = await run('domain.yaml', text);
+    expect(err).toMatch(/campaigns\[0\]\.failureRate: must be < 1/);
+    expect(err).toMatch(/campaigns\[0\]\.workers: expected an int/);
+    expect(err).toMatch(/pools\[0\]\.servers: expected an int/);
+  });
+
+  it('refuses USL points without 3 distinct n', async () => {
+    const { err } = await run(
+      'usl.yaml',
+      'name: x\nusl: { target: 1 tps, points: [{ n: 1, throughput: 1 }, { n: 1, throughput: 2 }, { n: 2, throughput: 2 }] }\n',
+    );
+    expect(err).toMatch(/usl\.points: needs at least 3 distinct values of n/);
+  });
+
   it('refuses a wrong command line', async () => {
     expect((await cli(['plan'])).code).toBe(4);
     expect((await cli(['plan', 'a.yaml', '--bogus'])).code).toBe(4);
