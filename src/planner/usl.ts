@@ -24,7 +24,7 @@ export interface UslFit {
   alpha: number;
   beta: number;
   gamma: number;
-  /** N* = sqrt((1 - alpha) / beta), where throughput peaks; null when beta = 0 (no peak). */
+  /** N* = sqrt((1 - alpha) / beta), where throughput peaks (at least 1); null when beta = 0 (no peak). */
   nPeak: number | null;
   /** X(N*); null without a peak. */
   xPeak: number | null;
@@ -177,8 +177,9 @@ export function fitUsl(points: readonly UslPoint[]): UslFit {
   const [alpha, beta, gamma] = best!.p;
   const mean = points.reduce((s, q) => s + q.x, 0) / points.length;
   const sst = points.reduce((s, q) => s + (q.x - mean) ** 2, 0);
-  // N* from dX/dN = 0: gamma (1 - alpha - beta N^2) / D^2 = 0 (Gunther 2007, eq. 4.33).
-  const nPeak = beta > 0 && alpha < 1 ? Math.sqrt((1 - alpha) / beta) : null;
+  // N* from dX/dN = 0: gamma (1 - alpha - beta N^2) / D^2 = 0 (Gunther 2007, eq. 4.33). Below
+  // N = 1 (or with alpha >= 1) throughput only falls as N grows, so the peak is at N = 1.
+  const nPeak = beta > 0 ? (alpha < 1 ? Math.max(1, Math.sqrt((1 - alpha) / beta)) : 1) : null;
   return {
     alpha,
     beta,
@@ -209,8 +210,8 @@ export interface Headroom {
  * the least concurrency that reaches T (linear when beta = 0: N = T (1 - alpha) / (gamma - T alpha)).
  */
 export function headroom(fit: Pick<UslFit, 'alpha' | 'beta' | 'gamma' | 'xPeak' | 'xRoof'>, targetTps: number): Headroom {
-  const maxTps = fit.xPeak ?? fit.xRoof ?? Number.POSITIVE_INFINITY;
   const { alpha, beta, gamma } = fit;
+  const maxTps = fit.xPeak ?? fit.xRoof ?? (gamma > 0 ? Number.POSITIVE_INFINITY : 0);
   const t = targetTps;
   let n: number | null = null;
   if (beta > 0) {
@@ -218,10 +219,17 @@ export function headroom(fit: Pick<UslFit, 'alpha' | 'beta' | 'gamma' | 'xPeak' 
     const qb = t * alpha - t * beta - gamma;
     const qc = t * (1 - alpha);
     const disc = qb * qb - 4 * qa * qc;
-    if (disc >= 0) n = (-qb - Math.sqrt(disc)) / (2 * qa);
+    if (disc >= 0 && qb < 0) {
+      // Numerically stable roots (Press et al., Numerical Recipes, sec. 5.6): q = -(b - sqrt(disc)) / 2,
+      // roots q / a and c / q; the textbook form cancels catastrophically when 4ac << b^2.
+      const q = (-qb + Math.sqrt(disc)) / 2;
+      const roots = [q / qa, qc / q].filter((r) => r > 0);
+      n = roots.length > 0 ? Math.min(...roots) : null;
+    }
   } else if (gamma > t * alpha) {
     n = (t * (1 - alpha)) / (gamma - t * alpha);
   }
-  const concurrencyForTarget = n !== null && n > 0 ? n : null;
+  // Concurrency below one unit is not a setting anyone can use: a target under X(1) needs N = 1.
+  const concurrencyForTarget = n !== null && Number.isFinite(n) ? Math.max(1, n) : null;
   return { targetTps, maxTps, headroom: (maxTps - t) / t, concurrencyForTarget, meets: maxTps >= t };
 }

@@ -115,6 +115,20 @@ describe('USL fit', () => {
     expect(fit.gamma).toBeCloseTo(5, 8);
   });
 
+  it('puts the peak at N = 1 when throughput only falls', () => {
+    const fit = fitUsl([1, 2, 4, 8].map((n) => ({ n, x: 10 / n })));
+    expect(fit.nPeak).toBe(1);
+    expect(fit.xPeak).toBeCloseTo(10, 9);
+  });
+
+  it('solves for the concurrency of a target without cancellation at large scale', () => {
+    const p = { alpha: 0.001, beta: 1e-8, gamma: 1e6 };
+    const fit = fitUsl([1, 10, 100, 1000, 10_000].map((n) => ({ n, x: uslThroughput(n, p) })));
+    const room = headroom(fit, 5e8);
+    expect(uslThroughput(room.concurrencyForTarget as number, fit) / 5e8).toBeCloseTo(1, 9);
+    expect(headroom(fit, 5).concurrencyForTarget).toBe(1);
+  });
+
   it('refuses fewer than 3 distinct points', () => {
     expect(() =>
       fitUsl([
