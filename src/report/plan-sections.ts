@@ -1,4 +1,4 @@
-import { formatBytes } from '../core/index.ts';
+import { formatBytes, formatDuration } from '../core/index.ts';
 import type { CampaignReport, PlanReport } from '../planner/index.ts';
 import { formatMoney, formatNumber, formatPercent, formatPrice, formatRange, formatRate, formatSpan, formatTps } from '../planner/index.ts';
 
@@ -57,7 +57,21 @@ export function toPlanSections(report: PlanReport): PlanSection[] {
     poolSection(report),
     uslSection(report),
     budgetSection(report),
-  ].filter((s): s is PlanSection => s !== null);
+  ]
+    .filter((s): s is PlanSection => s !== null)
+    .map((s) => (s.table ? { ...s, table: dropEmptyColumns(s.table) } : s));
+}
+
+/** Leaves out columns that say nothing ('-' in every row), so wide tables fit a terminal. */
+function dropEmptyColumns(table: PlanTable): PlanTable {
+  const keep = table.headers.map((_, i) => i === 0 || table.rows.some((r) => r[i] !== '-'));
+  const pick = <T>(cells: T[]) => cells.filter((_, i) => keep[i]);
+  return { headers: pick(table.headers), numeric: pick(table.numeric), rows: table.rows.map(pick) };
+}
+
+/** A drain time: one value with decimal minutes (77m 47s (77.8 min)), a range in clock form only. */
+function formatDrain(span: { min: number; max: number }): string {
+  return span.min === span.max ? formatSpan(span.min) : `${formatDuration(span.min)} - ${formatDuration(span.max)}`;
 }
 
 function systemSection({ system: s }: PlanReport): PlanSection | null {
@@ -150,7 +164,7 @@ function growthSection({ growth: g }: PlanReport): PlanSection | null {
 }
 
 function drainCell(c: CampaignReport): string {
-  return c.drainMs ? formatRange(c.drainMs, formatSpan) : 'unbounded';
+  return c.drainMs ? formatDrain(c.drainMs) : 'unbounded';
 }
 
 function campaignSection({ campaigns }: PlanReport): PlanSection | null {
@@ -162,7 +176,7 @@ function campaignSection({ campaigns }: PlanReport): PlanSection | null {
     c.requiredRate ? formatRange(c.requiredRate, (v) => formatRate(v, 2)) : '-',
     c.providerLimit !== null ? `${formatRate(c.providerLimit)} (${c.provider ?? 'provider'})` : '-',
     Number.isFinite(c.throughput.perSecond) ? `${formatRate(c.throughput.perSecond)} (${c.throughput.limitedBy})` : '-',
-    c.drainAtLimitMs ? formatRange(c.drainAtLimitMs, formatSpan) : '-',
+    c.drainAtLimitMs ? formatDrain(c.drainAtLimitMs) : '-',
     drainCell(c),
     c.verdict === 'meets' ? 'meets deadline' : c.verdict === 'misses' ? 'FAIL: misses' : c.verdict,
   ]);
