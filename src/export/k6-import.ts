@@ -79,6 +79,8 @@ export function importK6Summary(text: string, options: K6ImportOptions): Result 
 
   const reasons = [K6_CO_NOTE, `imported from ${summary.format === 'summary-export' ? 'k6 --summary-export' : 'k6 handleSummary()'}`];
   if (summary.durationMs === null) reasons.push('the summary has no duration and no counter to derive it from: duration recorded as 0');
+  if (!m.has('http_req_failed') && requests > 0)
+    reasons.push('the summary has no http_req_failed metric (k6 before v0.31): failures are unknown and recorded as 0');
   if (dropped > 0) reasons.push(`k6 dropped ${dropped} iterations: the load generator fell behind the intended arrival rate`);
   reasons.push(...providers.gaps);
   const invalid = requests === 0 && providers.names.length === 0 && campaigns.length === 0;
@@ -159,7 +161,9 @@ function k6Thresholds(metrics: ReadonlyMap<string, K6Metric>): ThresholdOutcome[
     for (const [expression, ok] of Object.entries(metric.thresholds)) {
       // k6's threshold grammar: `<aggregation> <op> <value>`, e.g. `p(95)<500`, `rate<0.01`.
       const aggregation = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)/.exec(expression)?.[1];
-      const figure = aggregation === undefined ? undefined : metric.values[aggregation === 'value' ? 'rate' : aggregation];
+      // The legacy export's `value` of a rate metric is read here as `rate` (see k6-summary.ts).
+      const key = aggregation === 'value' && metric.type === 'rate' ? 'rate' : aggregation;
+      const figure = key === undefined ? undefined : metric.values[key];
       const actual = figure ?? null;
       const shown = actual === null ? '' : ` (actual ${Math.round(actual * 1000) / 1000})`;
       out.push({

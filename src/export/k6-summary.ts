@@ -48,14 +48,14 @@ const HandleSummaryMetric = z.object({
 });
 
 const HandleSummary = z.object({
-  root_group: z.object({}).passthrough(),
-  options: z.object({}).passthrough(),
-  state: z.object({ testRunDurationMs: z.number().nonnegative() }).passthrough(),
+  root_group: z.looseObject({}),
+  options: z.looseObject({}),
+  state: z.looseObject({ testRunDurationMs: z.number().nonnegative() }),
   metrics: z.record(z.string(), HandleSummaryMetric),
 });
 
 const SummaryExport = z.object({
-  root_group: z.object({}).passthrough(),
+  root_group: z.looseObject({}),
   metrics: z.record(z.string(), Figures),
 });
 
@@ -74,7 +74,7 @@ export function parseK6Summary(text: string, file: string): K6Summary {
     const ndjson = text.trimStart().startsWith('{"type":"Metric"') || text.trimStart().startsWith('{"metric"');
     const hint = ndjson ? ' (this looks like `k6 run --out json=...`, a stream of samples, not the end-of-test summary)' : '';
     throw new InputError('FG_CONFIG_SYNTAX', `${file}: not valid JSON: ${(error as Error).message}${hint}`, {
-      issues: [{ path: [], message: WRONG_FILE_HINT, location: { file } }],
+      issues: [{ path: [], message: `should be ${WRONG_FILE_HINT.replace(/^expected /, '')}`, location: { file } }],
     });
   }
   const refusal = explainRefusal(json);

@@ -54,6 +54,8 @@ describe('importK6Summary: handleSummary(data) JSON', () => {
     const failed = r.thresholds.filter((t) => !t.ok);
     expect(failed.map((t) => [t.metric, t.expression, t.actual])).toEqual([['k6.http_req_duration', 'p(99)<150', 188.90112]]);
     expect(r.verdict).toMatchObject({ status: 'fail', exitCode: ExitCode.ThresholdsFailed });
+    const gauge = r.thresholds.find((t) => t.metric === 'k6.floodgate_max_per_second{provider:alimtalk}');
+    expect(gauge).toMatchObject({ expression: 'value>=0', actual: 200, ok: true });
   });
 });
 
@@ -75,6 +77,29 @@ describe('importK6Summary: --summary-export JSON', () => {
       'k6.http_req_failed rate<0.01': [true, 0.0006666666666666666],
     });
     expect(r.verdict.status).toBe('fail');
+  });
+});
+
+describe('importK6Summary: what a summary lacks is said, not invented', () => {
+  it('a summary without http_req_failed or a counter records unknown failures and duration as reasons', () => {
+    const text = JSON.stringify({
+      root_group: {},
+      metrics: { http_req_duration: { avg: 10, min: 1, med: 9, max: 40, 'p(90)': 20, 'p(95)': 25 }, vus: { value: 1, min: 1, max: 1 } },
+    });
+    const r = Result.parse(importK6Summary(text, { file: 'old.json', toolVersion: '0.1.0', endedAt: ENDED }));
+    expect(r.validity.reasons.join('\n')).toMatch(/no duration/);
+    expect(r.meta.duration).toBe(0);
+    // No http_reqs either: nothing to gate, so the run is INVALID rather than a silent pass.
+    expect(r.validity.verdict).toBe('INVALID');
+    expect(r.verdict).toMatchObject({ status: 'invalid', exitCode: ExitCode.RunInvalid });
+  });
+
+  it('names missing failure counts when requests were made', () => {
+    const text = JSON.stringify({ root_group: {}, metrics: { http_reqs: { count: 10, rate: 1 } } });
+    const r = importK6Summary(text, { file: 'old.json', toolVersion: '0.1.0', endedAt: ENDED });
+    expect(r.validity.reasons.join('\n')).toMatch(/no http_req_failed metric/);
+    expect(r.meta.duration).toBe(10_000);
+    expect(r.http.latencyRaw.count).toBe(0);
   });
 });
 

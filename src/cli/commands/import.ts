@@ -59,7 +59,7 @@ export const importCommand: Command = {
     const h = result.http;
     io.stdout.write(
       `imported ${file}: ${h.requests} requests, ${sumValues(h.errors)} failed, ${h.dropped} dropped, ` +
-        `p95 ${h.latencyRaw.p95 ?? '-'}ms; k6 thresholds ${result.verdict.status}\n` +
+        `p95 ${h.latencyRaw.p95 === null ? '-' : `${Math.round(h.latencyRaw.p95 * 10) / 10}ms`}; k6 thresholds ${result.verdict.status}\n` +
         `validity ${result.validity.verdict}: ${result.validity.reasons[0]}\n${outFile}\n`,
     );
     return ExitCode.Pass;
