@@ -1,6 +1,7 @@
 import type { Command } from '../io.ts';
 import { fitCommand } from './fit.ts';
+import { importCommand } from './import.ts';
 import { planCommand } from './plan.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [planCommand, fitCommand];
+export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand];
