@@ -1,5 +1,8 @@
 import type { Command } from '../io.ts';
+import { fitCommand } from './fit.ts';
+import { importCommand } from './import.ts';
 import { mockCommand } from './mock.ts';
+import { planCommand } from './plan.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [mockCommand];
+export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand, mockCommand];
