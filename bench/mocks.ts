@@ -19,14 +19,17 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { createMockProviders, DuplicateLedger } from '../mock-providers/index.ts';
 
-const ROUNDS = 8;
+/** Rounds can be cut for a quick look (`BENCH_ROUNDS=3`); the reported figures use the default. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SECONDS = 2;
 const CONNECTIONS = 20;
 const RECIPIENTS = 1_000_000;
 const PATH = '/v1/projects/bench/messages:send';
 
 async function serve(): Promise<void> {
-  const mocks = createMockProviders({ providers: { fcm: { kind: 'fcm', tps: 1e9 } } });
+  // BENCH_FCM='{"journal":0}' merges into the mock's FCM config, to see what a part costs.
+  const extra = JSON.parse(process.env.BENCH_FCM ?? '{}') as Record<string, unknown>;
+  const mocks = createMockProviders({ providers: { fcm: { kind: 'fcm', tps: 1e9, ...extra } as never } });
   const { urls } = await mocks.listen();
   const bare = Fastify({ logger: false });
   let seq = 0;

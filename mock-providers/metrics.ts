@@ -76,6 +76,7 @@ export class MockMetrics {
     registers: [this.registry],
   });
 
+  /** Creates the counters of one provider, read by this registry at scrape time. */
   forProvider(provider: string): ProviderMetrics {
     const metrics = new ProviderMetrics(provider);
     this.providers.push(metrics);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRuntime } from '../runtime.ts';
 import { endWithFault, installErrorHandler, isObject, type ProviderPluginOptions, retryAfterSeconds } from './shared.ts';
 
