@@ -53,13 +53,8 @@ function contentOf(message: FcmMessage): string {
   return `${message.notification?.title ?? ''}\u0001${message.notification?.body ?? ''}\u0001${JSON.stringify(data)}`;
 }
 
-async function send(
-  runtime: ProviderRuntime,
-  projectId: string,
-  body: unknown,
-  request: Parameters<typeof endWithFault>[1],
-  reply: FastifyReply,
-) {
+/** One `messages:send`: quota first (FCM counts 4xx), then validation, faults, dedupe, ledger. */
+async function send(runtime: ProviderRuntime, projectId: string, body: unknown, request: FastifyRequest, reply: FastifyReply) {
   // FCM's quota counts every request it answers except the 429s themselves, so the limit comes first.
   const admission = runtime.admit(1);
   if (!admission.admitted) {
