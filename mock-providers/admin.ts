@@ -3,6 +3,9 @@ import { FloodgateError } from '../src/core/index.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { ProviderRuntime } from './runtime.ts';
 
+/** Recipients one `/lookup` call may ask about (the runner pages through larger campaigns). */
+const MAX_LOOKUP = 100_000;
+
 /** Reads a non-negative integer query parameter. */
 function int(value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'string' && value !== '' ? Number(value) : Number.NaN;
@@ -53,6 +56,17 @@ export async function adminPlugin(app: FastifyInstance, opts: { runtimes: Map<st
       if (error instanceof FloodgateError) return reply.code(400).send({ error: error.message, issues: error.issues });
       throw error;
     }
+  });
+  app.post<Named>('/__mock/:name/lookup', { bodyLimit: 32 * 1024 * 1024 }, async (request, reply) => {
+    const runtime = find(request.params.name);
+    if (!runtime) return reply.code(404).send(notFound(request.params.name));
+    const recipients = (request.body as { recipients?: unknown } | null)?.recipients;
+    if (!Array.isArray(recipients) || !recipients.every((r) => typeof r === 'string')) {
+      return reply.code(400).send({ error: 'the body must be {"recipients": [string, ...]}' });
+    }
+    if (recipients.length > MAX_LOOKUP)
+      return reply.code(400).send({ error: `at most ${MAX_LOOKUP} recipients a lookup, got ${recipients.length}` });
+    return { entries: runtime.lookup(recipients) };
   });
   app.get<Named & { Querystring: { limit?: string } }>('/__mock/:name/duplicates', async (request, reply) => {
     const runtime = find(request.params.name);

@@ -56,6 +56,8 @@ export interface Offender {
 export interface LedgerEntry {
   accepted: number;
   delivered: number;
+  /** With timestamps on: ms offset of the first delivery (as passed to `record`), or null. */
+  firstDeliveredAt?: number | null;
 }
 
 /** Summary of a ledger for `ProviderStats`. */
@@ -80,17 +82,24 @@ export class DuplicateLedger {
   private lo: Uint32Array;
   private acceptedCounts: Uint32Array;
   private deliveredCounts: Uint32Array;
+  /** With timestamps on: first delivery offset + 1 (0 = none), 4 bytes a slot; offsets up to 49 days. */
+  private firstAt: Uint32Array | null;
   private mask: number;
   private size = 0;
   /** hash (53 bits as a number) -> recipient, for keys accepted twice or more. */
   private readonly offenders = new Map<number, string>();
 
-  constructor(initialCapacity = 1024) {
+  /**
+   * @param options.timestamps keep each key's first delivery time too (the per-recipient index
+   *   the runner reconciles campaigns against: when 50/95/100% of a campaign arrived).
+   */
+  constructor(initialCapacity = 1024, options: { timestamps?: boolean } = {}) {
     const capacity = 2 ** Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.hi = new Uint32Array(capacity);
     this.lo = new Uint32Array(capacity);
     this.acceptedCounts = new Uint32Array(capacity);
     this.deliveredCounts = new Uint32Array(capacity);
+    this.firstAt = options.timestamps ? new Uint32Array(capacity) : null;
     this.mask = capacity - 1;
   }
 
@@ -101,7 +110,8 @@ export class DuplicateLedger {
 
   /** Bytes held by the table (its typed arrays), for the memory budget. */
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.acceptedCounts.byteLength + this.deliveredCounts.byteLength;
+    const times = this.firstAt?.byteLength ?? 0;
+    return this.hi.byteLength + this.lo.byteLength + this.acceptedCounts.byteLength + this.deliveredCounts.byteLength + times;
   }
 
   /** Forgets everything (keeps the current capacity). */
@@ -110,6 +120,7 @@ export class DuplicateLedger {
     this.lo.fill(0);
     this.acceptedCounts.fill(0);
     this.deliveredCounts.fill(0);
+    this.firstAt?.fill(0);
     this.size = 0;
     this.offenders.clear();
   }
@@ -125,12 +136,13 @@ export class DuplicateLedger {
   }
 
   private grow(): void {
-    const { hi, lo, acceptedCounts, deliveredCounts } = this;
+    const { hi, lo, acceptedCounts, deliveredCounts, firstAt } = this;
     const capacity = hi.length * 2;
     this.hi = new Uint32Array(capacity);
     this.lo = new Uint32Array(capacity);
     this.acceptedCounts = new Uint32Array(capacity);
     this.deliveredCounts = new Uint32Array(capacity);
+    this.firstAt = firstAt ? new Uint32Array(capacity) : null;
     this.mask = capacity - 1;
     for (let j = 0; j < hi.length; j++) {
       if (acceptedCounts[j] === 0) continue;
@@ -139,6 +151,7 @@ export class DuplicateLedger {
       this.lo[i] = lo[j] as number;
       this.acceptedCounts[i] = acceptedCounts[j] as number;
       this.deliveredCounts[i] = deliveredCounts[j] as number;
+      if (firstAt && this.firstAt) this.firstAt[i] = firstAt[j] as number;
     }
   }
 
@@ -146,7 +159,7 @@ export class DuplicateLedger {
    * Records one acceptance of `recipient` x `content` (x `clientKey`), delivered or not
    * (a deduplicated repeat, a failed delivery report). Returns the counts after it.
    */
-  record(recipient: string, content: string, clientKey: string | null, delivered: boolean): LedgerEntry {
+  record(recipient: string, content: string, clientKey: string | null, delivered: boolean, at = 0): LedgerEntry {
     hashInto(recipient, content, clientKey);
     const h1 = lanes[0] as number;
     const h2 = lanes[1] as number;
@@ -162,7 +175,10 @@ export class DuplicateLedger {
     }
     const accepted = (this.acceptedCounts[i] as number) + 1;
     this.acceptedCounts[i] = accepted;
-    if (delivered) this.deliveredCounts[i] = (this.deliveredCounts[i] as number) + 1;
+    if (delivered) {
+      this.deliveredCounts[i] = (this.deliveredCounts[i] as number) + 1;
+      if (this.firstAt && this.firstAt[i] === 0) this.firstAt[i] = Math.max(0, Math.round(at)) + 1;
+    }
     if (accepted === 2 && this.offenders.size < MAX_OFFENDERS) this.offenders.set((h1 & 0x1fffff) * 2 ** 32 + h2, recipient);
     return { accepted, delivered: this.deliveredCounts[i] as number };
   }
@@ -171,7 +187,9 @@ export class DuplicateLedger {
   lookup(recipient: string, content: string, clientKey: string | null): LedgerEntry {
     hashInto(recipient, content, clientKey);
     const i = this.slotOf(lanes[0] as number, lanes[1] as number);
-    return { accepted: this.acceptedCounts[i] as number, delivered: this.deliveredCounts[i] as number };
+    const entry: LedgerEntry = { accepted: this.acceptedCounts[i] as number, delivered: this.deliveredCounts[i] as number };
+    if (this.firstAt) entry.firstDeliveredAt = this.firstAt[i] ? (this.firstAt[i] as number) - 1 : null;
+    return entry;
   }
 
   /** Scans the table once. */

@@ -59,6 +59,8 @@ export class ProviderRuntime {
   limiter: Limiter;
   readonly recorder: MeasurementRecorder;
   readonly ledger = new DuplicateLedger();
+  /** Per recipient, whatever the content: what campaign tracking reconciles against (`/lookup`). */
+  readonly recipients = new DuplicateLedger(1024, { timestamps: true });
   journal: Journal;
   faults: FaultPlan;
   latency: Sampler;
@@ -145,9 +147,24 @@ export class ProviderRuntime {
     return seen.id;
   }
 
+  /** What the provider saw of each recipient: accepted, delivered, first delivery (epoch ms). */
+  lookup(recipients: readonly string[]): { recipient: string; accepted: number; delivered: number; firstDeliveredAt: number | null }[] {
+    return recipients.map((recipient) => {
+      const entry = this.recipients.lookup(recipient, '', null);
+      const first = entry.firstDeliveredAt ?? null;
+      return {
+        recipient,
+        accepted: entry.accepted,
+        delivered: entry.delivered,
+        firstDeliveredAt: first === null ? null : this.start + first,
+      };
+    });
+  }
+
   /** Records one accepted unit in the ledger (and the dedupe index). */
   record(recipient: string, content: string, clientKey: string | null, id: string, delivered: boolean): void {
     const entry = this.ledger.record(recipient, content, clientKey, delivered);
+    this.recipients.record(recipient, '', null, delivered, this.elapsed());
     if (delivered) this.metrics.delivered(1);
     if (entry.accepted > 1) this.metrics.duplicate(1);
     if (this.config.dedupe && clientKey !== null && !this.clientKeys.has(clientKey)) {
@@ -221,6 +238,7 @@ export class ProviderRuntime {
     this.limiter = buildLimiter(this.config);
     this.recorder.reset(this.start);
     this.ledger.clear();
+    this.recipients.clear();
     this.journal.clear();
     this.clientKeys.clear();
     this.idempotencyKeys.clear();
