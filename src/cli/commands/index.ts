@@ -1,6 +1,10 @@
 import type { Command } from '../io.ts';
+import { fitCommand } from './fit.ts';
 import { gateCommand } from './gate.ts';
+import { importCommand } from './import.ts';
+import { mockCommand } from './mock.ts';
+import { planCommand } from './plan.ts';
 import { reportCommand } from './report.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [reportCommand, gateCommand];
+export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand, mockCommand, reportCommand, gateCommand];
