@@ -26,7 +26,7 @@ export function buildChecks(result: Result): Check[] {
             `${base}.duplicates`,
             'duplicates',
             p.duplicates,
-            `${name}: ${p.duplicates} recipient(s) got the same message more than once (${p.duplicateDeliveries} extra deliveries${worst(p.offenders)})`,
+            `${name}: ${p.duplicates} recipient(s) got the same message more than once${details(p.duplicateDeliveries, p.offenders)}`,
           )
         : pass(`${base}.duplicates`, 'duplicates', 0, `${name}: no recipient got a message twice`),
     );
@@ -76,9 +76,11 @@ export function buildChecks(result: Result): Check[] {
   return checks;
 }
 
-function worst(offenders: readonly { recipient: string; count: number }[]): string {
+// "(18000 extra deliveries; worst: r-1 x101)", leaving out what the source did not measure (a k6 import has no ledger detail).
+function details(extra: number, offenders: readonly { recipient: string; count: number }[]): string {
   const top = offenders[0];
-  return top ? `; worst: ${top.recipient} x${top.count}` : '';
+  const parts = [extra > 0 ? `${extra} extra deliveries` : '', top ? `worst: ${top.recipient} x${top.count}` : ''].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
 function pass(id: string, kind: Check['kind'], actual: number, message: string): Check {
