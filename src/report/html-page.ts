@@ -18,6 +18,7 @@ const STYLE = `
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   .banner { padding: 14px 18px; border-radius: 6px; font-size: 18px; font-weight: 600; color: #fff; }
   .banner.pass { background: var(--ok); } .banner.fail { background: var(--fail); } .banner.warn { background: var(--warn); }
+  .banner.pass, .banner.fail, .banner.warn { color: #fff; }
   .ok { color: var(--ok); font-weight: 600; } .fail { color: var(--fail); font-weight: 600; } .warn { color: var(--warn); font-weight: 600; }
   .muted { color: var(--muted); } figure { margin: 12px 0; } figcaption { color: var(--muted); font-size: 13px; }
   svg { max-width: 100%; height: auto; }
