@@ -1,5 +1,6 @@
 import type { PlanValueResolver } from '../../config/index.ts';
 import type { StartEmbeddedSystem, UslFit } from '../../runner/index.ts';
+import { startEmbeddedMocks } from './embedded.ts';
 
 /**
  * WIRING POINTS for `floodgate run`, filled in by the coordinator once the sibling parts are
@@ -7,8 +8,8 @@ import type { StartEmbeddedSystem, UslFit } from '../../runner/index.ts';
  * `system.dispatcher`, with mock providers given by `url`), sweeps report `usl: null`, and a
  * `rate: { plan, value }` is refused with a clear message.
  *
- * - `startEmbedded`: start `createDispatcher(config)` (dispatcher/) and `createMockProviders(config)`
- *   (mock-providers/) from `scenario.system`, returning their URLs and a `close()`.
+ * - `startEmbedded`: starts the mocks already (`startEmbeddedMocks`); add `createDispatcher(config)`
+ *   (dispatcher/) for `withDispatcher: true`, returning its URL and closing it in `close()`.
  * - `fit`: the planner's `fitUsl` (src/planner).
  * - `resolvePlanValue`: load the plan file with the planner and return the named value
  *   (`targetTps`, `feature.<name>.tps`, ... see PLAN_VALUE_NAMES in src/config).
@@ -20,4 +21,4 @@ export interface RunWiring {
 }
 
 /** The defaults `floodgate run` uses; tests may pass their own to the command factory. */
-export const RUN_WIRING: RunWiring = {};
+export const RUN_WIRING: RunWiring = { startEmbedded: startEmbeddedMocks };
