@@ -60,7 +60,10 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         throw new InputError('FG_USAGE', `floodgate run: --target must be an http(s) URL, got "${values.target}"`);
       }
       const path = resolve(io.cwd, file);
-      const loaded = await loadScenario(path, { scale, ...(wiring.resolvePlanValue ? { resolvePlanValue: wiring.resolvePlanValue } : {}) });
+      // Plan files are named relative to the working directory, like the scenario itself.
+      const planValues = wiring.resolvePlanValue;
+      const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
+      const loaded = await loadScenario(path, { scale, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
       const progress = createProgressWriter(io.stderr);
       let result: Awaited<ReturnType<typeof runScenario>>;
       try {
