@@ -99,7 +99,10 @@ export function createSender(deps: SenderDeps) {
   const refill = (now: number) => {
     const want = pageSize - (queue.length - head);
     if (want < pageSize / 2) return;
-    if (head > 0) queue.splice(0, head), (head = 0);
+    if (head > 0) {
+      queue.splice(0, head);
+      head = 0;
+    }
     let room = want;
     for (const campaign of outbox.activeCampaigns(deps.name)) {
       if (room <= 0) break;

@@ -29,7 +29,11 @@ export async function startDispatcher(dir: string, config: Record<string, unknow
 }
 
 /** Calls the API with the token (unless `token` is given, null = none) and parses JSON. */
-export async function call(url: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string | Buffer } = {}) {
+export async function call(
+  url: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string | Buffer } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   const token = init.token === undefined ? TOKEN : init.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
