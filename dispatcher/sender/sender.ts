@@ -154,6 +154,7 @@ export function createSender(deps: SenderDeps) {
   const dispatch = async (batch: Queued[]) => {
     inFlightRequests++;
     for (const q of batch) inFlightIds.add(q.row.id);
+    outbox.markSending(batch.map((q) => q.row.id));
     const units = batch.map(toUnit);
     const result = await client.send(units, { template: (batch[0] as Queued).campaign.template });
     const now = clock.now();

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 
-/** Row states of the outbox. Integers keep the recipients table and its index small. */
-export const State = { Pending: 0, Leased: 1, Sent: 2, Failed: 3 } as const;
+/**
+ * Row states of the outbox. Integers keep the recipients table and its index small. `Leased`
+ * rows are claimed by a process but not yet handed to the provider; `Sending` rows are in a
+ * request (written just before the call). Only `Sending` rows may have reached the provider,
+ * so only they are flagged uncertain when their lease runs out.
+ */
+export const State = { Pending: 0, Leased: 1, Sent: 2, Failed: 3, Sending: 4 } as const;
 /** One of {@link State}. */
 export type State = (typeof State)[keyof typeof State];
 
 /** The names the API shows for {@link State}. */
-export const STATE_NAMES = ['pending', 'inFlight', 'sent', 'failed'] as const;
+export const STATE_NAMES = ['pending', 'claimed', 'sent', 'failed', 'inFlight'] as const;
 
 /**
  * The schema. `recipients` is the outbox: one row per recipient, inserted before anything is

@@ -62,26 +62,33 @@ export function createOutbox(db: Db) {
                   ORDER BY next_at LIMIT @limit)
      RETURNING id, recipient, params, attempts`,
   );
+  const HELD = `(${State.Leased}, ${State.Sending})`;
   const renewStmt = sql.prepare(
-    `UPDATE recipients SET next_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = ${State.Leased} AND lease_owner = ?`,
+    `UPDATE recipients SET next_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND state IN ${HELD} AND lease_owner = ?`,
   );
-  const recoverStmt = sql.prepare(
+  const sendingStmt = sql.prepare(`UPDATE recipients SET state = ${State.Sending} WHERE id IN (SELECT value FROM json_each(?))`);
+  const sendingOne = sql.prepare(`UPDATE recipients SET state = ${State.Sending} WHERE id = ?`);
+  const recoverSending = sql.prepare(
     `UPDATE recipients SET state = ${State.Pending}, uncertain = 1, lease_owner = NULL, next_at = @now
+     WHERE campaign_id = @campaign AND state = ${State.Sending} AND next_at < @now`,
+  );
+  const recoverLeased = sql.prepare(
+    `UPDATE recipients SET state = ${State.Pending}, lease_owner = NULL, next_at = @now
      WHERE campaign_id = @campaign AND state = ${State.Leased} AND next_at < @now`,
   );
   const sentStmt = sql.prepare(
     `UPDATE recipients SET state = ${State.Sent}, message_id = ?, sent_at = ?, lease_owner = NULL, error = NULL
-     WHERE id = ? AND state IN (${State.Pending}, ${State.Leased})`,
+     WHERE id = ? AND state IN (${State.Pending}, ${State.Leased}, ${State.Sending})`,
   );
   const retryStmt = sql.prepare(
     `UPDATE recipients SET state = ${State.Pending}, next_at = ?, error = ?, attempts = attempts + 1, lease_owner = NULL,
-       uncertain = max(uncertain, ?) WHERE id = ? AND state = ${State.Leased}`,
+       uncertain = max(uncertain, ?) WHERE id = ? AND state IN ${HELD}`,
   );
   const failedStmt = sql.prepare(
-    `UPDATE recipients SET state = ${State.Failed}, error = ?, lease_owner = NULL WHERE id = ? AND state IN (${State.Pending}, ${State.Leased})`,
+    `UPDATE recipients SET state = ${State.Failed}, error = ?, lease_owner = NULL WHERE id = ? AND state IN (${State.Pending}, ${State.Leased}, ${State.Sending})`,
   );
   const releaseStmt = sql.prepare(
-    `UPDATE recipients SET state = ${State.Pending}, next_at = ?, lease_owner = NULL WHERE id = ? AND state = ${State.Leased}`,
+    `UPDATE recipients SET state = ${State.Pending}, next_at = ?, lease_owner = NULL WHERE id = ? AND state IN ${HELD}`,
   );
   const orphanStmt = sql.prepare('SELECT result_code, report_time FROM reports WHERE message_id = ? AND recipient_id IS NULL');
   const adoptStmt = sql.prepare('UPDATE reports SET recipient_id = ? WHERE message_id = ? AND recipient_id IS NULL');
@@ -103,7 +110,7 @@ export function createOutbox(db: Db) {
     }
   });
   const openWork = sql.prepare(
-    `SELECT count(*) AS n, min(next_at) AS next FROM recipients WHERE campaign_id = ? AND state IN (${State.Pending}, ${State.Leased})`,
+    `SELECT count(*) AS n, min(next_at) AS next FROM recipients WHERE campaign_id = ? AND state IN (${State.Pending}, ${State.Leased}, ${State.Sending})`,
   );
   const activeStmt = sql.prepare("SELECT * FROM campaigns WHERE provider = ? AND state = 'sending' ORDER BY kind DESC, id");
   const byState = sql.prepare('SELECT state, count(*) AS n FROM recipients WHERE campaign_id = ? GROUP BY state');
@@ -161,8 +168,17 @@ export function createOutbox(db: Db) {
     renew(ids: readonly number[], until: number, owner: number): void {
       if (ids.length > 0) renewStmt.run(until, JSON.stringify(ids), owner);
     },
-    /** Returns rows whose lease expired without an outcome to the queue, flagged uncertain. */
-    recoverExpired: (campaign: number, now: number): number => recoverStmt.run({ campaign, now }).changes,
+    /** Marks rows as handed to the provider: written before the request leaves. */
+    markSending(ids: readonly number[]): void {
+      if (ids.length === 1) sendingOne.run(ids[0]);
+      else sendingStmt.run(JSON.stringify(ids));
+    },
+    /**
+     * Returns rows whose lease expired without an outcome to the queue. Rows that were in a
+     * request may have been delivered: they are flagged uncertain and keep their client key.
+     */
+    recoverExpired: (campaign: number, now: number): number =>
+      recoverSending.run({ campaign, now }).changes + recoverLeased.run({ campaign, now }).changes,
     /** Writes a batch of outcomes in one transaction. */
     applyOutcomes: (outcomes: readonly Outcome[]): void => applyOutcomes(outcomes),
     /** Rows still pending or leased, and the earliest `next_at` among them. */

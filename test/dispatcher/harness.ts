@@ -60,7 +60,7 @@ export async function waitDone(url: string, id: string, timeoutMs: number): Prom
   for (;;) {
     const { json } = await call(url, `/v1/campaigns/${id}`);
     const counts = json.counts as Record<string, number> | undefined;
-    if (counts && counts.pending === 0 && counts.inFlight === 0) return json;
+    if (counts && counts.pending === 0 && counts.claimed === 0 && counts.inFlight === 0) return json;
     if (Date.now() > deadline) throw new Error(`campaign ${id} not done in ${timeoutMs} ms: ${JSON.stringify(json)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
