@@ -33,8 +33,9 @@ export const dispatcherCommand: Command = {
     if (positionals.length > 0) throw new InputError('FG_USAGE', `floodgate dispatcher: unexpected argument "${positionals[0]}"`);
     const port = numberFlag('dispatcher', 'port', values.port);
     const loaded = values.config ? await loadConfigFile(DispatcherConfig, values.config) : undefined;
-    let generated: string | undefined;
-    const token = loaded?.token ?? io.env.FLOODGATE_DISPATCHER_TOKEN ?? (generated = randomBytes(16).toString('hex'));
+    const known = loaded?.token ?? io.env.FLOODGATE_DISPATCHER_TOKEN;
+    const generated = known === undefined ? randomBytes(16).toString('hex') : undefined;
+    const token = known ?? (generated as string);
     const base: DispatcherConfig = loaded ? (structuredClone(loaded) as DispatcherConfig) : parseDispatcherConfig({ token });
     const config: DispatcherConfig = { ...base, ...(values.db ? { db: values.db } : {}), ...(port === undefined ? {} : { port }) };
     const dispatcher = createDispatcher(config);
