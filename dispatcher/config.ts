@@ -77,7 +77,7 @@ export const DispatcherConfig = z
         /** Rows claimed per page; capped so a page is sent within a third of the lease. */
         pageSize: count().default(2000),
         /** How long a claimed row stays owned; a crash makes its rows claimable after this. */
-        lease: durationMs().prefault('30s'),
+        lease: durationMs().prefault('10s'),
         /** Outcomes are written in one transaction at least this often. */
         outcomeFlush: durationMs().prefault('25ms'),
         /** How often an idle sender looks for new work. */
