@@ -37,6 +37,15 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return reply.code(error.status).send({ error: error.error, message: error.message, ...(error.issues ? { issues: error.issues } : {}) });
   }
   if (error instanceof IngestError) return reply.code(error.status).send({ error: 'invalid_recipients', message: error.message });
+  const code = (error as FastifyError).code;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type = request.headers['content-type'] ?? '(none)';
+    const message = `content-type "${type}" is not accepted (use application/json, application/x-ndjson or text/csv)`;
+    return reply.code(415).send({ error: code, message });
+  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply.code(413).send({ error: code, message: `${error.message}: stream long recipient lists as NDJSON or CSV` });
+  }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     return reply.code(status).send({ error: (error as FastifyError).code ?? 'bad_request', message: error.message });
