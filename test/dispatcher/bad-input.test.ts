@@ -21,7 +21,12 @@ afterAll(async () => {
   cleanup();
 });
 
-const rows = () => d.db.sql.prepare('SELECT (SELECT count(*) FROM campaigns) AS campaigns, (SELECT count(*) FROM recipients) AS recipients, (SELECT count(*) FROM reports) AS reports').get() as Record<string, number>;
+const rows = () =>
+  d.db.sql
+    .prepare(
+      'SELECT (SELECT count(*) FROM campaigns) AS campaigns, (SELECT count(*) FROM recipients) AS recipients, (SELECT count(*) FROM reports) AS reports',
+    )
+    .get() as Record<string, number>;
 const good = { channel: 'alimtalk', template: 'welcome' };
 const garbage = Buffer.alloc(10 * 1024 * 1024, 'x');
 
@@ -39,11 +44,20 @@ describe('bad input: a clear 4xx with a reason, nothing stored half-way', () => 
     ['garbage of an unknown type', { raw: 'hello', headers: { 'content-type': 'application/octet-stream' } }, 415, /content-type/i],
     [
       'a bad NDJSON line after two full batches',
-      { raw: `${Array.from({ length: 12_000 }, (_, i) => JSON.stringify(`0101${i}`)).join('\n')}\n{oops\n`, headers: { 'content-type': 'application/x-ndjson' }, query: good },
+      {
+        raw: `${Array.from({ length: 12_000 }, (_, i) => JSON.stringify(`0101${i}`)).join('\n')}\n{oops\n`,
+        headers: { 'content-type': 'application/x-ndjson' },
+        query: good,
+      },
       400,
       /line 12001: not valid JSON/,
     ],
-    ['CSV without a `to` column', { raw: 'phone,name\n010,Kim\n', headers: { 'content-type': 'text/csv' }, query: good }, 400, /`to` column/],
+    [
+      'CSV without a `to` column',
+      { raw: 'phone,name\n010,Kim\n', headers: { 'content-type': 'text/csv' }, query: good },
+      400,
+      /`to` column/,
+    ],
     ['missing token', { body: { ...good, recipients: ['01012345678'] }, token: null }, 401, /missing bearer token/],
     ['wrong token', { body: { ...good, recipients: ['01012345678'] }, token: 'wrong-token-123456789' }, 401, /wrong bearer token/],
   ] as const)('%s', async (_name, request, status, reason) => {
@@ -58,7 +72,9 @@ describe('bad input: a clear 4xx with a reason, nothing stored half-way', () => 
   });
 
   it('accepts a list with duplicates and counts them', async () => {
-    const res = await call(url, '/v1/campaigns', { body: { ...good, recipients: ['01000000001', '01000000002', '01000000001', { to: '01000000002' }] } });
+    const res = await call(url, '/v1/campaigns', {
+      body: { ...good, recipients: ['01000000001', '01000000002', '01000000001', { to: '01000000002' }] },
+    });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ total: 4, accepted: 2, duplicates: 2 });
     const status = await call(url, `/v1/campaigns/${res.json.id}`);
@@ -67,7 +83,13 @@ describe('bad input: a clear 4xx with a reason, nothing stored half-way', () => 
 
   it('refuses a report for a message it never issued, storing nothing', async () => {
     const before = rows();
-    const report = { messageId: 'm-unknown', recipientNo: '010', clientKey: 'ffffffff-123', resultCode: '1000', reportTime: new Date().toISOString() };
+    const report = {
+      messageId: 'm-unknown',
+      recipientNo: '010',
+      clientKey: 'ffffffff-123',
+      resultCode: '1000',
+      reportTime: new Date().toISOString(),
+    };
     const res = await call(url, '/v1/reports/kakao', { body: report });
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ error: 'unknown_message' });
