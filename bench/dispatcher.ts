@@ -13,7 +13,31 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { call, TOKEN, tempDir, waitDone } from '../test/dispatcher/harness.ts';
-import { type DispatcherProcess, killDispatcher, spawnDispatcher, writeConfig } from '../test/dispatcher/process.ts';
+import { type DispatcherProcess, killDispatcher, type SpawnOptions, spawnDispatcher, writeConfig } from '../test/dispatcher/process.ts';
+
+/**
+ * How a deployment runs the dispatcher: compiled JavaScript (here bundled by esbuild, which tsx
+ * already ships) on plain node, with a sized heap like a JVM's -Xmx. Without a cap V8 collects
+ * lazily and RSS grows with run length rather than with live data; the uncapped figure is
+ * reported too.
+ */
+const HEAP_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+
+async function bundleDispatcher(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(dir, 'dispatcher.mjs');
+  await build({
+    entryPoints: [join(import.meta.dirname, '..', 'dispatcher', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 import { type StandInProvider, startStandInProvider } from '../test/helpers/stand-in-provider.ts';
 
 const OUT = join(import.meta.dirname, '..', 'reports', 'bench', 'dispatcher.json');
@@ -33,7 +57,11 @@ function peakRss(pid: number): number {
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
-async function withDispatcher<T>(provider: StandInProvider, body: (p: DispatcherProcess, dir: string) => Promise<T>): Promise<T> {
+async function withDispatcher<T>(
+  provider: StandInProvider,
+  spawnOptions: SpawnOptions,
+  body: (p: DispatcherProcess, dir: string) => Promise<T>,
+): Promise<T> {
   const t = tempDir();
   const file = writeConfig(t.dir, {
     token: TOKEN,
@@ -44,7 +72,7 @@ async function withDispatcher<T>(provider: StandInProvider, body: (p: Dispatcher
       push: { kind: 'fcm', baseUrl: provider.url, maxInFlight: 32 },
     },
   });
-  const p = await spawnDispatcher(file);
+  const p = await spawnDispatcher(file, spawnOptions);
   try {
     return await body(p, t.dir);
   } finally {
@@ -97,9 +125,9 @@ function bareInsertRate(dir: string, count: number): number {
   return rate;
 }
 
-async function benchIngest(provider: StandInProvider) {
+async function benchIngest(provider: StandInProvider, spawnOptions: SpawnOptions) {
   const n = 500_000;
-  return withDispatcher(provider, async (p, dir) => {
+  return withDispatcher(provider, spawnOptions, async (p, dir) => {
     const t0 = performance.now();
     const gen = await call(p.url, '/v1/campaigns', {
       body: { channel: 'push', template: 'bench', generator: { count: n, pattern: '010{n:8}' } },
@@ -120,8 +148,8 @@ async function benchIngest(provider: StandInProvider) {
   });
 }
 
-async function benchEndToEnd(provider: StandInProvider, channel: 'alimtalk' | 'push', n: number) {
-  return withDispatcher(provider, async (p) => {
+async function benchEndToEnd(provider: StandInProvider, spawnOptions: SpawnOptions, channel: 'alimtalk' | 'push', n: number) {
+  return withDispatcher(provider, spawnOptions, async (p) => {
     const before = provider.stats().delivered;
     const cpu0 = cpuSeconds(p.child.pid as number);
     const self0 = process.cpuUsage();
@@ -146,32 +174,44 @@ async function benchEndToEnd(provider: StandInProvider, channel: 'alimtalk' | 'p
   });
 }
 
-async function benchRss(provider: StandInProvider, n: number) {
-  return withDispatcher(provider, async (p) => {
+async function benchRss(provider: StandInProvider, spawnOptions: SpawnOptions, n: number) {
+  return withDispatcher(provider, spawnOptions, async (p) => {
+    const idleRssBytes = peakRss(p.child.pid as number);
     const created = await upload(p.url, n);
     await waitDone(p.url, created.id, 900_000);
-    return { recipients: n, peakRssBytes: peakRss(p.child.pid as number) };
+    return { recipients: n, idleRssBytes, peakRssBytes: peakRss(p.child.pid as number) };
   });
 }
 
 async function main() {
   const provider = await startStandInProvider({ track: false });
+  const build = tempDir();
   try {
-    const ingest = await benchIngest(provider);
+    const entry = await bundleDispatcher(build.dir);
+    const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
+    const ingest = await benchIngest(provider, deployed);
     console.log('ingest', ingest);
-    const batched = await benchEndToEnd(provider, 'alimtalk', 300_000);
+    const batched = await benchEndToEnd(provider, deployed, 'alimtalk', 300_000);
     console.log('end to end, alimtalk batches of 1,000', batched);
-    const single = await benchEndToEnd(provider, 'push', 30_000);
+    const single = await benchEndToEnd(provider, deployed, 'push', 30_000);
     console.log('end to end, fcm one per request', single);
-    const small = await benchRss(provider, 10_000);
-    const large = await benchRss(provider, 1_000_000);
+    const small = await benchRss(provider, deployed, 10_000);
+    const large = await benchRss(provider, deployed, 1_000_000);
+    const uncappedSmall = await benchRss(provider, { entry }, 10_000);
+    const uncappedLarge = await benchRss(provider, { entry }, 1_000_000);
     const rss = {
+      nodeFlags: HEAP_FLAGS.join(' '),
       small,
       large,
       differenceBytes: large.peakRssBytes - small.peakRssBytes,
       ratio: +(large.peakRssBytes / small.peakRssBytes).toFixed(3),
       goal: 'large within 32 MB of small, and under 150 MB',
       met: large.peakRssBytes - small.peakRssBytes <= 32 * 1024 * 1024 && large.peakRssBytes < 150 * 1024 * 1024,
+      withoutHeapCap: {
+        small: uncappedSmall,
+        large: uncappedLarge,
+        differenceBytes: uncappedLarge.peakRssBytes - uncappedSmall.peakRssBytes,
+      },
     };
     console.log('peak RSS', rss);
     const result = {
@@ -186,6 +226,7 @@ async function main() {
     console.log(`wrote ${OUT}`);
   } finally {
     await provider.close();
+    build.cleanup();
   }
 }
 

@@ -113,11 +113,19 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
+  const campaignParams = new Map<number, Record<string, string>>();
+  const paramsOf = (campaign: CampaignRow) => {
+    let params = campaignParams.get(campaign.id);
+    if (!params) {
+      params = campaign.params ? (JSON.parse(campaign.params) as Record<string, string>) : {};
+      campaignParams.set(campaign.id, params);
+    }
+    return params;
+  };
   const toUnit = ({ row, campaign }: Queued): SendUnit => {
-    const params: Record<string, string> = {
-      ...(campaign.params ? (JSON.parse(campaign.params) as Record<string, string>) : {}),
-      ...(row.params ? (JSON.parse(row.params) as Record<string, string>) : {}),
-    };
+    const params: Record<string, string> = row.params
+      ? { ...paramsOf(campaign), ...(JSON.parse(row.params) as Record<string, string>) }
+      : { ...paramsOf(campaign) };
     // Transactional rows keep their address in a parameter (their dedupe column holds the message key).
     const to = params[TX_TO_PARAM] ?? row.recipient;
     delete params[TX_TO_PARAM];

@@ -92,14 +92,14 @@ export interface Db {
 /**
  * Opens (creating if needed) the outbox. WAL lets the API read while the sender writes;
  * `synchronous = NORMAL` in WAL mode survives a process crash (only an OS crash can lose
- * the last transactions; SQLite docs, "WAL mode"); a fixed page cache keeps memory flat.
+ * the last transactions; SQLite docs, "WAL mode"); a fixed 8 MB page cache keeps memory flat.
  */
 export function openDb(file: string): Db {
   const sql = new Database(file);
   sql.pragma('journal_mode = WAL');
   sql.pragma('synchronous = NORMAL');
   sql.pragma('busy_timeout = 5000');
-  sql.pragma('cache_size = -16000');
+  sql.pragma('cache_size = -8000');
   sql.pragma('temp_store = FILE');
   sql.exec(DDL);
   let row = sql.prepare("SELECT value FROM meta WHERE key = 'instance'").get() as { value: string } | undefined;

@@ -91,15 +91,18 @@ export function createOutbox(db: Db) {
     `UPDATE recipients SET state = ${State.Pending}, next_at = ?, lease_owner = NULL WHERE id = ? AND state IN ${HELD}`,
   );
   const orphanStmt = sql.prepare('SELECT result_code, report_time FROM reports WHERE message_id = ? AND recipient_id IS NULL');
+  const anyOrphan = sql.prepare('SELECT 1 FROM reports WHERE recipient_id IS NULL LIMIT 1').pluck();
   const adoptStmt = sql.prepare('UPDATE reports SET recipient_id = ? WHERE message_id = ? AND recipient_id IS NULL');
   const reportOnRow = sql.prepare(
     'UPDATE recipients SET report_code = ?, report_time = ? WHERE id = ? AND (report_time IS NULL OR report_time < ?)',
   );
   const applyOutcomes = sql.transaction((outcomes: readonly Outcome[]) => {
+    // Reports that arrived before their send outcome (no client key) wait as orphans; most batches have none to look for.
+    const orphans = anyOrphan.get() !== undefined;
     for (const o of outcomes) {
       if (o.kind === 'sent') {
         sentStmt.run(o.messageId, o.at, o.id);
-        // A report that arrived before this outcome (no client key) waits as an orphan.
+        if (!orphans) continue;
         for (const r of orphanStmt.all(o.messageId) as { result_code: string; report_time: string }[]) {
           reportOnRow.run(r.result_code, r.report_time, o.id, r.report_time);
           adoptStmt.run(o.id, o.messageId);

@@ -20,9 +20,16 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
-/** Spawns `node --import tsx dispatcher/main.ts --config FILE` and waits for its URL line. */
-export function spawnDispatcher(configFile: string, extraArgs: string[] = []): Promise<DispatcherProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'dispatcher', 'main.ts'), '--config', configFile, ...extraArgs], {
+/** How to start the process: node flags, and a built entry (default: `dispatcher/main.ts` through tsx). */
+export interface SpawnOptions {
+  nodeArgs?: string[];
+  entry?: string;
+}
+
+/** Spawns `node [nodeArgs] --import tsx dispatcher/main.ts --config FILE` and waits for its URL line. */
+export function spawnDispatcher(configFile: string, options: SpawnOptions = {}): Promise<DispatcherProcess> {
+  const entry = options.entry ? [options.entry] : ['--import', 'tsx', join(ROOT, 'dispatcher', 'main.ts')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry, '--config', configFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

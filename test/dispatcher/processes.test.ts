@@ -5,6 +5,7 @@ import { createRng } from '../../src/core/index.ts';
 import { startStandInProvider } from '../helpers/stand-in-provider.ts';
 import { call, providersFor, TOKEN, tempDir, waitDone } from './harness.ts';
 import { type DispatcherProcess, killDispatcher, spawnDispatcher, writeConfig } from './process.ts';
+import { defineRateTests } from './rate-cases.ts';
 
 const RECIPIENTS = 20_000;
 const KILLS = 20;
@@ -84,3 +85,5 @@ describe.concurrent('crash safety (20 SIGKILLs of the dispatcher process)', () =
     expect(uncertain.size).toBeGreaterThan(0);
   });
 });
+
+defineRateTests();
