@@ -21,11 +21,12 @@ import { type DispatcherProcess, killDispatcher, type SpawnOptions, spawnDispatc
  * lazily and RSS grows with run length rather than with live data; the uncapped figure is
  * reported too.
  */
-const HEAP_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=2'];
 
-async function bundleDispatcher(dir: string): Promise<string> {
+async function bundleDispatcher(): Promise<string> {
   const { build } = await import('esbuild');
-  const outfile = join(dir, 'dispatcher.mjs');
+  // Inside the project, so the bundle's external packages resolve from node_modules.
+  const outfile = join(import.meta.dirname, '..', 'node_modules', '.cache', 'floodgate-bench', 'dispatcher.mjs');
   await build({
     entryPoints: [join(import.meta.dirname, '..', 'dispatcher', 'main.ts')],
     bundle: true,
@@ -185,9 +186,8 @@ async function benchRss(provider: StandInProvider, spawnOptions: SpawnOptions, n
 
 async function main() {
   const provider = await startStandInProvider({ track: false });
-  const build = tempDir();
   try {
-    const entry = await bundleDispatcher(build.dir);
+    const entry = await bundleDispatcher();
     const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
     const ingest = await benchIngest(provider, deployed);
     console.log('ingest', ingest);
@@ -226,7 +226,6 @@ async function main() {
     console.log(`wrote ${OUT}`);
   } finally {
     await provider.close();
-    build.cleanup();
   }
 }
 
