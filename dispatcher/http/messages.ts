@@ -25,7 +25,8 @@ const DELIVERY_REPORT = z
     resultCode: z.string().min(1).max(20),
     reportTime: z.string().min(1).max(40),
   })
-  .strict();
+  // Not strict: a broker that adds a field must not have its reports refused (it would retry forever).
+  .strip();
 
 /** POST /v1/messages (one transactional message) and POST /v1/reports/:provider. */
 export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
