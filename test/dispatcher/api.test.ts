@@ -149,3 +149,54 @@ describe('metrics and health', () => {
     expect((await call(url, '/healthz')).json).toEqual({ ok: true });
   });
 });
+
+describe('provider trouble', () => {
+  async function run(options: Parameters<typeof startStandInProvider>[0], providerExtra: Record<string, unknown>, count: number) {
+    const p = await startStandInProvider(options);
+    cleanups.push(() => p.close());
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { d, url } = await startDispatcher(t.dir, {
+      providers: { push: { ...providersFor(p.url).push, ...providerExtra } },
+      sender: { retryBase: '20ms', retryMax: '200ms' },
+    });
+    cleanups.push(() => d.close());
+    const created = await call(url, '/v1/campaigns', {
+      body: { channel: 'push', template: 't', generator: { count, pattern: 'device-{n}' } },
+    });
+    const done = await waitDone(url, created.json.id as string, 30_000);
+    return { p, d, done };
+  }
+
+  it('slows down on 429 when its own limit is set too high, and still sends each message once', async () => {
+    const { p, d, done } = await run({ limit: 50 }, { tps: '400/s' }, 300);
+    expect(done.counts).toMatchObject({ sent: 300, failed: 0 });
+    expect(p.stats().rejected).toBeGreaterThan(0);
+    expect(d.senders.get('push')?.counters.rejected).toBeGreaterThan(0);
+    expect([...p.deliveries.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('retries 503s with backoff and the same client key', async () => {
+    const { p, d, done } = await run({ fault: (n) => (n % 3 === 0 ? 'unavailable' : undefined) }, {}, 200);
+    expect(done.counts).toMatchObject({ sent: 200, failed: 0, uncertain: 0 });
+    expect(d.senders.get('push')?.counters.retried).toBeGreaterThan(0);
+    expect(p.deliveries.size).toBe(200);
+    expect([...p.deliveries.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it.each([
+    [true, 'delivers once'],
+    [false, 'flags the duplicates'],
+  ])('after a lost response (timeout), with provider dedupe %s: %s', async (dedupe) => {
+    const lost = new Set([5, 17]);
+    const { p, d, done } = await run({ dedupe, fault: (n) => (lost.has(n) ? 'lost-response' : undefined) }, { timeout: '300ms' }, 50);
+    expect(done.counts).toMatchObject({ sent: 50, failed: 0, uncertain: 2 });
+    const uncertain = new Set(
+      (d.db.sql.prepare('SELECT recipient FROM recipients WHERE uncertain = 1').all() as { recipient: string }[]).map((r) => r.recipient),
+    );
+    const duplicated = [...p.deliveries].filter(([, n]) => n > 1).map(([r]) => r);
+    if (dedupe) expect(duplicated).toEqual([]);
+    else expect(duplicated.sort()).toEqual([...uncertain].sort());
+    expect(p.deliveries.size).toBe(50);
+  });
+});

@@ -15,6 +15,11 @@ export interface StandInOptions {
   latencyMs?: number;
   /** Keep per-recipient counts and arrival times (off for million-row benchmarks). */
   track?: boolean;
+  /**
+   * Faults by request number (1-based): `unavailable` answers 503 without delivering;
+   * `lost-response` delivers, then holds the answer for 2 s (the sender times out first).
+   */
+  fault?: (request: number) => 'unavailable' | 'lost-response' | undefined;
 }
 
 /** A running stand-in. */
@@ -86,11 +91,24 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     return [id, false];
   };
   const pause = () => (options.latencyMs ? new Promise((r) => setTimeout(r, options.latencyMs)) : undefined);
+  const held = new Set<() => void>();
+  /** Holds a lost response until it is released or the server closes. */
+  const hold = () =>
+    new Promise<void>((resolve) => {
+      const release = () => {
+        held.delete(release);
+        resolve();
+      };
+      held.add(release);
+      setTimeout(release, 2000);
+    });
 
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
   app.post('/alimtalk/v2.3/appkeys/:appKey/messages', async (request, reply) => {
-    requests++;
+    const fault = options.fault?.(++requests);
     await pause();
+    if (fault === 'unavailable')
+      return reply.code(503).send({ header: { isSuccessful: false, resultCode: -9999, resultMessage: 'unavailable' } });
     const body = request.body as { recipientList?: { recipientNo: string; clientKey?: string }[] };
     const list = body.recipientList ?? [];
     if (list.length < 1 || list.length > 1000) {
@@ -116,11 +134,18 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
         messageId,
       };
     });
+    if (fault === 'lost-response') await hold();
     return { header: { isSuccessful: true, resultCode: 0, resultMessage: 'success' }, message: { requestId: `r${requests}`, sendResults } };
   });
   app.post('/v1/projects/:project/messages::send', async (request, reply) => {
-    requests++;
+    const fault = options.fault?.(++requests);
     await pause();
+    if (fault === 'unavailable') {
+      return reply
+        .code(503)
+        .header('retry-after', '0')
+        .send({ error: { code: 503, message: 'unavailable', status: 'UNAVAILABLE' } });
+    }
     const { message } = request.body as { message: { token: string; data?: Record<string, string> } };
     if (!admit(1)) {
       return reply
@@ -131,6 +156,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
         });
     }
     const [id] = deliver(message.token, message.data?.client_key);
+    if (fault === 'lost-response') await hold();
     return { name: `projects/${(request.params as { project: string }).project}/messages/${id}` };
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -139,6 +165,9 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     deliveries,
     arrivals,
     stats: () => ({ delivered, admitted, rejected, requests, maxWindow: track ? maxSlidingWindow(arrivals) : windowMax }),
-    close: () => app.close(),
+    close: async () => {
+      for (const release of [...held]) release();
+      await app.close();
+    },
   };
 }
