@@ -1,5 +1,11 @@
 import type { Command } from '../io.ts';
 import { dispatcherCommand } from './dispatcher.ts';
+import { fitCommand } from './fit.ts';
+import { gateCommand } from './gate.ts';
+import { importCommand } from './import.ts';
+import { mockCommand } from './mock.ts';
+import { planCommand } from './plan.ts';
+import { reportCommand } from './report.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [dispatcherCommand];
+export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand, mockCommand, dispatcherCommand, reportCommand, gateCommand];

@@ -1,0 +1,46 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { buildVerdict, renderVerdictText } from '../../gate/index.ts';
+import { renderJunit } from '../../report/index.ts';
+import { parseCommandArgs } from '../args.ts';
+import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
+import type { Command } from '../io.ts';
+
+/**
+ * `floodgate gate`: the verdict of a result (thresholds, correctness checks, validity) and, with
+ * `--baseline`, of its comparison; the exit code is the verdict. Interleaved repetitions
+ * (`--repeat N`) belong to `floodgate run`, which can alternate baseline-like and candidate
+ * runs; the gate compares the two result files it is given.
+ */
+export const gateCommand: Command = {
+  name: 'gate',
+  summary: 'judge a result (and compare it with a baseline); the exit code is the verdict',
+  usage: `Usage: floodgate gate <result.json> [--baseline old.json] [--noise 10%] [--alpha 0.05] [--junit FILE]
+
+Prints the verdict in one line, then the details, and exits with:
+  0 pass, 1 thresholds or correctness checks failed, 2 regression against the baseline,
+  3 run invalid, 4 bad input (unreadable or newer result, baseline from another scenario).
+
+Options:
+  --baseline FILE  compare with a result of the same scenario
+  --noise P        a latency or throughput change smaller than this is noise (default 10%)
+  --alpha A        significance level of the Mann-Whitney test (default 0.05)
+  --junit FILE     also write JUnit XML there
+
+On a noisy machine, record baseline and candidate with \`floodgate run --repeat N\`, which
+interleaves their runs; the gate compares the two result files it is given.
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('gate', argv, { ...COMPARE_FLAGS, junit: { type: 'string' } });
+    const { result, comparison } = await loadResultAndComparison('gate', io.cwd, positionals[0], values);
+    const verdict = buildVerdict(result, comparison);
+    io.stdout.write(renderVerdictText(verdict));
+    if (values.junit) {
+      const path = resolve(io.cwd, values.junit);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, renderJunit(result, comparison));
+      io.stdout.write(`\nJUnit: ${path}\n`);
+    }
+    return verdict.exitCode;
+  },
+};

@@ -1,0 +1,94 @@
+import type { Result } from '../core/index.ts';
+
+/**
+ * A built-in correctness check. These hold for every run whatever its thresholds say, because
+ * they are floodgate's promise: every message delivered, once, within the providers' limits,
+ * by a run that can be trusted (DOMAIN.md, "What every story has in common").
+ */
+export interface Check {
+  /** Stable id, also the JUnit test case name: `provider.alimtalk.duplicates`. */
+  id: string;
+  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'validity';
+  status: 'pass' | 'fail' | 'skip';
+  /** The measured value (null for validity and skipped checks). */
+  actual: number | null;
+  message: string;
+}
+
+/** Builds every correctness check for a result: per provider, per campaign, and the run's validity. */
+export function buildChecks(result: Result): Check[] {
+  const checks: Check[] = [];
+  for (const [name, p] of Object.entries(result.providers)) {
+    const base = `provider.${name}`;
+    checks.push(
+      p.duplicates > 0
+        ? fail(
+            `${base}.duplicates`,
+            'duplicates',
+            p.duplicates,
+            `${name}: ${p.duplicates} recipient(s) got the same message more than once${details(p.duplicateDeliveries, p.offenders)}`,
+          )
+        : pass(`${base}.duplicates`, 'duplicates', 0, `${name}: no recipient got a message twice`),
+    );
+    if (p.limitPerSecond === null) {
+      checks.push(skip(`${base}.window`, 'window', `${name}: no rate limit configured`));
+    } else {
+      const over = p.maxPerSecondWindow - p.limitPerSecond;
+      checks.push(
+        over > 0
+          ? fail(
+              `${base}.window`,
+              'window',
+              p.maxPerSecondWindow,
+              `${name}: ${p.maxPerSecondWindow} ${p.unit} in one sliding second, over the limit of ${p.limitPerSecond}`,
+            )
+          : pass(
+              `${base}.window`,
+              'window',
+              p.maxPerSecondWindow,
+              `${name}: at most ${p.maxPerSecondWindow} ${p.unit} in any sliding second (limit ${p.limitPerSecond})`,
+            ),
+      );
+    }
+    checks.push(
+      p.rejected > 0
+        ? fail(`${base}.rejected`, 'rejected', p.rejected, `${name}: the provider rejected ${p.rejected} ${p.unit} over its limit`)
+        : pass(`${base}.rejected`, 'rejected', 0, `${name}: the provider rejected nothing`),
+    );
+  }
+  for (const c of result.campaigns) {
+    const id = `campaign.${c.name}.lost`;
+    checks.push(
+      c.lost > 0
+        ? fail(id, 'lost', c.lost, `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message`)
+        : pass(id, 'lost', 0, `campaign ${c.name}: all ${c.accepted} accepted recipients received it`),
+    );
+  }
+  const { verdict, reasons } = result.validity;
+  const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+  checks.push({
+    id: 'run.validity',
+    kind: 'validity',
+    status: verdict === 'INVALID' ? 'fail' : 'pass',
+    actual: null,
+    message: `run ${verdict}${why}`,
+  });
+  return checks;
+}
+
+// "(18000 extra deliveries; worst: r-1 x101)", leaving out what the source did not measure (a k6 import has no ledger detail).
+function details(extra: number, offenders: readonly { recipient: string; count: number }[]): string {
+  const top = offenders[0];
+  const parts = [extra > 0 ? `${extra} extra deliveries` : '', top ? `worst: ${top.recipient} x${top.count}` : ''].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+function pass(id: string, kind: Check['kind'], actual: number, message: string): Check {
+  return { id, kind, status: 'pass', actual, message };
+}
+function fail(id: string, kind: Check['kind'], actual: number, message: string): Check {
+  return { id, kind, status: 'fail', actual, message };
+}
+function skip(id: string, kind: Check['kind'], message: string): Check {
+  return { id, kind, status: 'skip', actual: null, message };
+}

@@ -1,0 +1,22 @@
+/** The gate: threshold grammar, evaluation, verdicts. */
+
+export type { CompareOptions, Comparison, CountDelta, EfficiencyDelta, LatencyDelta } from './baseline.ts';
+export {
+  COMPARE_DEFAULTS,
+  checkComparable,
+  compareWithBaseline,
+  describeLatency,
+  httpEfficiency,
+  latencySamples,
+  providerEfficiency,
+} from './baseline.ts';
+export type { Check } from './checks.ts';
+export { buildChecks } from './checks.ts';
+export { readLatency, resolveMetric } from './metrics.ts';
+export { parseResultText, readResultFile } from './result-file.ts';
+export type { Comparator, ThresholdExpression, ValueKind } from './threshold-parser.ts';
+export { compare, parseThresholdExpression } from './threshold-parser.ts';
+export type { Threshold, ThresholdContext } from './thresholds.ts';
+export { buildThresholds, evaluateThresholds, parseThresholds } from './thresholds.ts';
+export type { Verdict } from './verdict.ts';
+export { buildVerdict, renderVerdictText } from './verdict.ts';

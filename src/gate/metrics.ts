@@ -1,0 +1,193 @@
+import hdr from 'hdr-histogram-js';
+import type { LatencySummary, Result } from '../core/index.ts';
+import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
+
+/**
+ * The metrics a threshold can name, and how each is read from a {@link Result}. Keys:
+ *
+ * | key | kind | value |
+ * | --- | --- | --- |
+ * | `http.latency[.raw]` + p(N)/avg/min/max/med | duration | corrected (or raw) latency |
+ * | `http.errors`, `http.timeouts`, `http.dropped` | count, or fraction with `rate` | of all requests |
+ * | `http.requests` | count | requests sent |
+ * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) |
+ * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) |
+ * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit |
+ * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax |
+ * | `<series>[.max/.min/.avg/.last]` | any | a scraped series by name, e.g. `dispatcher.rss.max` |
+ */
+export interface MetricRef {
+  key: string;
+  kind: ValueKind | 'any';
+  read(result: Result, expression: ThresholdExpression): number | null;
+}
+
+const COUNT_FIELDS = ['admitted', 'rejected', 'duplicates', 'duplicateDeliveries'] as const;
+const WINDOW_FIELDS = ['maxPerSecondWindow', 'maxPerMinuteWindow'] as const;
+const PROVIDER_FIELDS = [...COUNT_FIELDS, ...WINDOW_FIELDS];
+const CAMPAIGN_COUNTS = ['requested', 'accepted', 'delivered', 'lost', 'duplicated'] as const;
+const CAMPAIGN_TIMES = ['drainTime', 'completion.p50', 'completion.p95', 'completion.p100'] as const;
+const SERIES_AGGREGATES = ['max', 'min', 'avg', 'mean', 'last'] as const;
+
+/** The metric roots a key may start with (for hints). */
+export const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator'] as const;
+
+/** Describes why a key cannot be resolved, with a list of what would be. */
+export interface UnknownMetric {
+  unknown: string;
+  candidates: string[];
+}
+
+/** Resolves a metric key to a reader; unknown keys under a known root are refused with candidates. */
+export function resolveMetric(key: string): MetricRef | UnknownMetric {
+  const parts = key.split('.');
+  const root = parts[0];
+  if (root === 'http') return resolveHttp(key, parts.slice(1));
+  if (root === 'provider') return resolveProvider(key, parts.slice(1));
+  if (root === 'campaign') return resolveCampaign(key, parts.slice(1));
+  if (root === 'sweep') return resolveSweep(key, parts.slice(1));
+  if (root === 'generator') {
+    const field = parts[1];
+    const kinds: Record<string, ValueKind> = { eventLoopLagP99: 'duration', scheduleLagP99: 'duration', cpuPercentMax: 'number' };
+    if (!field || !(field in kinds) || parts.length > 2)
+      return { unknown: key, candidates: Object.keys(kinds).map((f) => `generator.${f}`) };
+    return { key, kind: kinds[field] as ValueKind, read: (r) => r.generator[field as keyof Result['generator']] };
+  }
+  return resolveSeries(key);
+}
+
+function resolveHttp(key: string, rest: string[]): MetricRef | UnknownMetric {
+  const candidates = ['http.latency', 'http.latency.raw', 'http.errors', 'http.timeouts', 'http.dropped', 'http.requests'];
+  const [field, sub, extra] = rest;
+  if (field === 'latency') {
+    const raw = sub === 'raw';
+    const inlineAggregate = raw ? extra : sub;
+    if ((raw && rest.length > 3) || (!raw && rest.length > 2)) return { unknown: key, candidates };
+    return {
+      key,
+      kind: 'duration',
+      read: (r, e) => readLatency(raw ? r.http.latencyRaw : r.http.latencyCorrected, e.aggregate ?? aggregateFromKey(inlineAggregate)),
+    };
+  }
+  if (field === 'requests' && rest.length === 1) return { key, kind: 'number', read: (r) => r.http.requests };
+  if (field && ['errors', 'timeouts', 'dropped'].includes(field) && rest.length === 1) {
+    return {
+      key,
+      kind: 'any',
+      read: (r, e) => {
+        const n = field === 'errors' ? sum(Object.values(r.http.errors)) : field === 'timeouts' ? r.http.timeouts : r.http.dropped;
+        return e.aggregate?.name === 'rate' || e.kind === 'fraction' ? (r.http.requests === 0 ? 0 : n / r.http.requests) : n;
+      },
+    };
+  }
+  return { unknown: key, candidates };
+}
+
+function resolveProvider(key: string, rest: string[]): MetricRef | UnknownMetric {
+  const candidates = PROVIDER_FIELDS.map((f) => `provider.<name>.${f}`);
+  const field = rest[rest.length - 1];
+  const name = rest.length === 2 ? rest[0] : undefined;
+  if (!field || rest.length > 2 || !(PROVIDER_FIELDS as readonly string[]).includes(field)) return { unknown: key, candidates };
+  const isWindow = (WINDOW_FIELDS as readonly string[]).includes(field);
+  return {
+    key,
+    kind: 'number',
+    read: (r) => {
+      const stats = name === undefined ? Object.values(r.providers) : r.providers[name] ? [r.providers[name]] : [];
+      if (stats.length === 0) return null;
+      const values = stats.map((s) => s[field as (typeof PROVIDER_FIELDS)[number]]);
+      return isWindow ? Math.max(...values) : sum(values);
+    },
+  };
+}
+
+function resolveCampaign(key: string, rest: string[]): MetricRef | UnknownMetric {
+  const fields: string[] = [...CAMPAIGN_COUNTS, ...CAMPAIGN_TIMES];
+  const candidates = fields.map((f) => `campaign[.<name>].${f}`);
+  const joined = rest.join('.');
+  const field = fields.find((f) => joined === f || joined.endsWith(`.${f}`));
+  if (!field) return { unknown: key, candidates };
+  const name = joined === field ? undefined : joined.slice(0, joined.length - field.length - 1);
+  const isTime = (CAMPAIGN_TIMES as readonly string[]).includes(field);
+  return {
+    key,
+    kind: isTime ? 'duration' : 'number',
+    read: (r) => {
+      const campaigns = name === undefined ? r.campaigns : r.campaigns.filter((c) => c.name === name);
+      if (campaigns.length === 0) return null;
+      if (!isTime) return sum(campaigns.map((c) => c[field as (typeof CAMPAIGN_COUNTS)[number]]));
+      const times = campaigns.map((c) => (field === 'drainTime' ? c.drainTime : c.completion[field.slice('completion.'.length) as 'p50']));
+      // A campaign that never drained has no drain time: it fails any upper bound.
+      return times.some((t) => t === null) ? Number.POSITIVE_INFINITY : Math.max(...(times as number[]));
+    },
+  };
+}
+
+function resolveSweep(key: string, rest: string[]): MetricRef | UnknownMetric {
+  const candidates = ['sweep[.<name>].peak', 'sweep[.<name>].headroom'];
+  const field = rest[rest.length - 1];
+  const name = rest.length === 2 ? rest[0] : undefined;
+  if ((field !== 'peak' && field !== 'headroom') || rest.length > 2) return { unknown: key, candidates };
+  return {
+    key,
+    kind: field === 'peak' ? 'rate' : 'fraction',
+    read: (r) => {
+      const sweeps = name === undefined ? r.sweeps : r.sweeps.filter((s) => s.name === name);
+      const values = sweeps.map((s) => (field === 'peak' ? s.usl?.xPeak : s.headroom)).filter((v): v is number => typeof v === 'number');
+      return values.length === 0 ? null : Math.min(...values);
+    },
+  };
+}
+
+function resolveSeries(key: string): MetricRef {
+  const parts = key.split('.');
+  const last = parts[parts.length - 1] ?? '';
+  const inline = (SERIES_AGGREGATES as readonly string[]).includes(last) ? last : undefined;
+  const name = inline ? parts.slice(0, -1).join('.') : key;
+  return {
+    key,
+    kind: 'any',
+    read: (r, e) => {
+      const points = r.series.filter((s) => s.name === name).flatMap((s) => s.points.map((p) => p[1]));
+      if (points.length === 0) return null;
+      const agg = e.aggregate?.name ?? inline ?? 'max';
+      if (agg === 'min') return Math.min(...points);
+      if (agg === 'avg' || agg === 'mean') return sum(points) / points.length;
+      if (agg === 'last') return points[points.length - 1] ?? null;
+      return Math.max(...points);
+    },
+  };
+}
+
+function aggregateFromKey(segment: string | undefined): ThresholdExpression['aggregate'] {
+  if (!segment) return undefined;
+  const p = /^p(\d+(?:\.\d+)?)$/.exec(segment);
+  if (p?.[1]) return { name: 'p', percentile: Number(p[1] === '999' ? 99.9 : p[1]) };
+  return { name: segment };
+}
+
+/** Reads a latency aggregate; percentiles beyond the summary's come from its HdrHistogram. */
+export function readLatency(summary: LatencySummary, aggregate: ThresholdExpression['aggregate']): number | null {
+  if (summary.count === 0) return null;
+  const name = aggregate?.name ?? 'p';
+  if (name === 'avg' || name === 'mean') return summary.mean;
+  if (name === 'min') return summary.min;
+  if (name === 'max') return summary.max;
+  if (name === 'count') return summary.count;
+  const percentile = name === 'med' ? 50 : (aggregate?.percentile ?? 95);
+  const known: Record<number, number | null> = { 50: summary.p50, 90: summary.p90, 95: summary.p95, 99: summary.p99, 99.9: summary.p999 };
+  if (percentile in known) return known[percentile] ?? null;
+  if (!summary.hdr) return null;
+  const histogram = hdr.decodeFromCompressedBase64(summary.hdr);
+  try {
+    return histogram.getValueAtPercentile(percentile) / 1000;
+  } finally {
+    histogram.destroy();
+  }
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}

@@ -1,0 +1,110 @@
+import type { Issue, Result, ThresholdOutcome } from '../core/index.ts';
+import { InputError } from '../core/index.ts';
+import { METRIC_ROOTS, type MetricRef, resolveMetric } from './metrics.ts';
+import { compare, parseThresholdExpression, type ThresholdExpression } from './threshold-parser.ts';
+
+/** A threshold ready to evaluate: its metric reader and parsed expression. */
+export interface Threshold {
+  metric: string;
+  expression: ThresholdExpression;
+  ref: MetricRef;
+}
+
+/** Names the scenario declares, so a threshold on `provider.alimtlk` is caught before the run. */
+export interface ThresholdContext {
+  providers?: readonly string[];
+  campaigns?: readonly string[];
+}
+
+/**
+ * Parses and validates a scenario's `thresholds` map (`metric: expression | [expressions]`).
+ * Every problem is collected; each is an {@link Issue} whose path is `[...basePath, metric]`
+ * (the caller adds file positions). Returns the thresholds or the issues, never both.
+ */
+export function buildThresholds(
+  spec: Readonly<Record<string, string | readonly string[]>>,
+  context: ThresholdContext = {},
+  basePath: readonly (string | number)[] = ['thresholds'],
+): { thresholds: Threshold[]; issues: Issue[] } {
+  const thresholds: Threshold[] = [];
+  const issues: Issue[] = [];
+  for (const [metric, value] of Object.entries(spec)) {
+    const expressions = typeof value === 'string' ? [value] : value;
+    const path = [...basePath, metric];
+    const ref = resolveMetric(metric);
+    if ('unknown' in ref) {
+      issues.push({ path, message: `unknown metric \`${metric}\``, hint: `known: ${ref.candidates.join(', ')}` });
+      continue;
+    }
+    const nameIssue = checkNames(metric, context);
+    if (nameIssue) issues.push({ path, ...nameIssue });
+    expressions.forEach((source, i) => {
+      const itemPath = typeof value === 'string' ? path : [...path, i];
+      const parsed = parseThresholdExpression(source);
+      if ('message' in parsed) {
+        issues.push({ path: itemPath, message: `${JSON.stringify(source)}: ${parsed.message}` });
+        return;
+      }
+      if (ref.kind !== 'any' && parsed.kind !== 'number' && parsed.kind !== ref.kind) {
+        issues.push({
+          path: itemPath,
+          message: `${JSON.stringify(source)}: ${metric} is a ${ref.kind}, but the bound is a ${parsed.kind}`,
+        });
+        return;
+      }
+      thresholds.push({ metric, expression: parsed, ref });
+    });
+  }
+  return { thresholds, issues };
+}
+
+function checkNames(metric: string, context: ThresholdContext): { message: string; hint?: string } | undefined {
+  const [root, name] = metric.split('.');
+  const declared = root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : undefined;
+  if (!declared || name === undefined) return undefined;
+  const isField = metric.split('.').length === 2;
+  if (isField || declared.includes(name)) return undefined;
+  return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
+}
+
+/** Like {@link buildThresholds}, but throws one {@link InputError} listing every problem. */
+export function parseThresholds(spec: Readonly<Record<string, string | readonly string[]>>, context: ThresholdContext = {}): Threshold[] {
+  const { thresholds, issues } = buildThresholds(spec, context);
+  if (issues.length > 0) throw new InputError('FG_THRESHOLD_INVALID', `${issues.length} invalid threshold(s)`, { issues });
+  return thresholds;
+}
+
+/** Evaluates thresholds on a result. A metric with no value fails, saying so. */
+export function evaluateThresholds(thresholds: readonly Threshold[], result: Result): ThresholdOutcome[] {
+  return thresholds.map(({ metric, expression, ref }) => {
+    const actual = ref.read(result, expression);
+    const label = `${metric}: ${expression.source}`;
+    if (actual === null || Number.isNaN(actual)) {
+      return { metric, expression: expression.source, actual: null, ok: false, message: `${label} has no value in this result` };
+    }
+    const ok = compare(actual, expression.comparator, expression.value);
+    return { metric, expression: expression.source, actual, ok, message: `${label} (actual ${formatActual(actual, expression)})` };
+  });
+}
+
+function formatActual(actual: number, expression: ThresholdExpression): string {
+  if (!Number.isFinite(actual)) return 'never reached';
+  switch (expression.kind) {
+    case 'duration':
+      return `${round(actual)}ms`;
+    case 'fraction':
+      return `${round(actual * 100)}%`;
+    case 'size':
+      return `${round(actual / 1e6)}MB`;
+    case 'rate':
+      return `${round(actual)}/s`;
+    default:
+      return String(round(actual));
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+export { METRIC_ROOTS };

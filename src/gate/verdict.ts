@@ -1,0 +1,112 @@
+import { ExitCode, type Result, type ThresholdOutcome } from '../core/index.ts';
+import type { Comparison } from './baseline.ts';
+import { buildChecks, type Check } from './checks.ts';
+
+/** The gate's decision: one headline, then the details behind it. */
+export interface Verdict {
+  status: 'pass' | 'fail' | 'regression' | 'invalid';
+  exitCode: ExitCode;
+  /** One line, first thing printed: `FAIL: ...`. */
+  headline: string;
+  /** Every reason, most important first; empty on a clean pass. */
+  reasons: string[];
+  warnings: string[];
+  checks: Check[];
+  thresholds: ThresholdOutcome[];
+  comparison: Comparison | null;
+}
+
+/**
+ * Decides a verdict. Precedence follows what a reader can trust: an INVALID run says nothing
+ * about the system (3), then failed thresholds or correctness checks (1), then a regression
+ * against the baseline (2), else pass (0). Exit codes are ARCHITECTURE.md's contract.
+ */
+export function buildVerdict(result: Result, comparison: Comparison | null = null): Verdict {
+  const checks = buildChecks(result);
+  const thresholds = result.thresholds;
+  const failedThresholds = thresholds.filter((t) => !t.ok);
+  const failedChecks = checks.filter((c) => c.status === 'fail' && c.kind !== 'validity');
+  const warnings = [...(comparison?.warnings ?? [])];
+  if (result.validity.verdict === 'DEGRADED') warnings.push(`run DEGRADED: ${result.validity.reasons.join('; ') || 'no reason given'}`);
+  if (result.meta.aborted) warnings.push('the run was aborted before its end');
+  const base = { warnings, checks, thresholds, comparison };
+  const scope = `${result.meta.scenario.name}, ${Math.round(result.meta.duration / 1000)} s`;
+  if (result.validity.verdict === 'INVALID') {
+    const reasons = result.validity.reasons.length > 0 ? result.validity.reasons : ['no reason given'];
+    return {
+      ...base,
+      status: 'invalid',
+      exitCode: ExitCode.RunInvalid,
+      headline: `INVALID: the run cannot be trusted: ${reasons.join('; ')} (${scope})`,
+      reasons,
+    };
+  }
+  if (failedThresholds.length > 0 || failedChecks.length > 0) {
+    const regressions = (comparison?.reasons ?? []).map((r) => `regression against ${comparison?.baseline.label}: ${r}`);
+    const reasons = [...failedChecks.map((c) => c.message), ...failedThresholds.map((t) => t.message), ...regressions];
+    const counts = [
+      failedChecks.length > 0 ? `${failedChecks.length} of ${checks.length - 1} correctness checks` : '',
+      failedThresholds.length > 0 ? `${failedThresholds.length} of ${thresholds.length} thresholds` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return {
+      ...base,
+      status: 'fail',
+      exitCode: ExitCode.ThresholdsFailed,
+      headline: `FAIL: ${counts} failed: ${reasons[0]} (${scope})`,
+      reasons,
+    };
+  }
+  if (comparison?.regressed) {
+    const reasons = comparison.reasons;
+    return {
+      ...base,
+      status: 'regression',
+      exitCode: ExitCode.Regression,
+      headline: `REGRESSION against ${comparison.baseline.label}: ${reasons[0]} (${scope})`,
+      reasons,
+    };
+  }
+  const held = `${thresholds.length} thresholds and ${checks.filter((c) => c.status === 'pass').length} checks held`;
+  const against = comparison ? `; no regression against ${comparison.baseline.label}` : '';
+  return { ...base, status: 'pass', exitCode: ExitCode.Pass, headline: `PASS: ${held}${against} (${scope})`, reasons: [] };
+}
+
+/** The verdict as text for a terminal: the headline, then reasons, warnings and the checks. */
+export function renderVerdictText(verdict: Verdict): string {
+  const lines = [verdict.headline];
+  if (verdict.reasons.length > 1) lines.push('', 'Reasons:', ...verdict.reasons.map((r) => `  - ${r}`));
+  if (verdict.warnings.length > 0) lines.push('', 'Warnings:', ...verdict.warnings.map((w) => `  ! ${w}`));
+  lines.push('', 'Checks:', ...verdict.checks.map((c) => `  ${mark(c.status)} ${c.id}: ${c.message}`));
+  if (verdict.thresholds.length > 0)
+    lines.push('', 'Thresholds:', ...verdict.thresholds.map((t) => `  ${mark(t.ok ? 'pass' : 'fail')} ${t.message}`));
+  const c = verdict.comparison;
+  if (c) {
+    lines.push(
+      '',
+      `Against ${c.baseline.label} (${c.baseline.startedAt}, floodgate ${c.baseline.toolVersion}; alpha ${c.options.alpha}, noise ${c.options.noise * 100}%):`,
+    );
+    for (const d of c.counts) lines.push(`  ${mark(d.regressed ? 'fail' : 'pass')} ${d.metric}: ${d.baseline ?? '-'} -> ${d.candidate}`);
+    for (const e of c.efficiency)
+      lines.push(`  ${mark(e.regressed ? 'fail' : 'pass')} ${e.metric}: ${fmtPct(e.baseline)} -> ${fmtPct(e.candidate)}`);
+    if (c.latency) {
+      const l = c.latency;
+      lines.push(
+        `  ${mark(l.regressed ? 'fail' : 'pass')} ${l.metric}: median ${round(l.baselineMedian)} -> ${round(l.candidateMedian)} ms, ratio ${round(l.ratio.estimate)} (${Math.round(l.ratio.confidence * 100)}% CI ${round(l.ratio.lower)}..${round(l.ratio.upper)}), Mann-Whitney p=${l.test.p.toPrecision(3)} (${l.test.method}, n=${l.samples.baseline}/${l.samples.candidate})`,
+      );
+    }
+    for (const n of c.notes) lines.push(`  note: ${n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function mark(status: 'pass' | 'fail' | 'skip'): string {
+  return status === 'pass' ? 'ok  ' : status === 'fail' ? 'FAIL' : 'skip';
+}
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+function fmtPct(n: number): string {
+  return `${Math.round(n * 1000) / 10}%`;
+}

@@ -1,0 +1,87 @@
+import type { Result } from '../core/index.ts';
+import { buildVerdict, type Comparison } from '../gate/index.ts';
+import { fmtCount, fmtPct } from './format.ts';
+
+/** Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+}
+
+interface Case {
+  name: string;
+  status: 'pass' | 'fail' | 'skip';
+  message: string;
+}
+
+function renderSuite(name: string, cases: readonly Case[], timestamp: string): string {
+  const failures = cases.filter((c) => c.status === 'fail').length;
+  const skipped = cases.filter((c) => c.status === 'skip').length;
+  const body = cases.map((c) => {
+    const open = `    <testcase classname="${escapeXml(name)}" name="${escapeXml(c.name)}" time="0"`;
+    if (c.status === 'pass') return `${open}>\n      <system-out>${escapeXml(c.message)}</system-out>\n    </testcase>`;
+    if (c.status === 'skip') return `${open}>\n      <skipped message="${escapeXml(c.message)}"/>\n    </testcase>`;
+    return `${open}>\n      <failure message="${escapeXml(c.message)}" type="${escapeXml(name)}">${escapeXml(c.message)}</failure>\n    </testcase>`;
+  });
+  return [
+    `  <testsuite name="${escapeXml(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" timestamp="${escapeXml(timestamp)}">`,
+    ...body,
+    '  </testsuite>',
+  ].join('\n');
+}
+
+/**
+ * JUnit XML for CI test tabs: one suite of thresholds, one of correctness checks (duplicates,
+ * lost, sliding window over the limit, rejections, validity), and one of baseline comparisons
+ * when a baseline was given. Failures carry the gate's message.
+ */
+export function renderJunit(result: Result, comparison: Comparison | null = null): string {
+  const verdict = buildVerdict(result, comparison);
+  const ts = result.meta.startedAt;
+  const suites = [
+    renderSuite(
+      'floodgate.thresholds',
+      result.thresholds.map((t) => ({ name: `${t.metric}: ${t.expression}`, status: t.ok ? 'pass' : 'fail', message: t.message })),
+      ts,
+    ),
+    renderSuite(
+      'floodgate.checks',
+      verdict.checks.map((c) => ({ name: c.id, status: c.status, message: c.message })),
+      ts,
+    ),
+  ];
+  if (comparison) {
+    const cases: Case[] = [
+      ...comparison.counts.map(
+        (d): Case => ({
+          name: `baseline ${d.metric}`,
+          status: d.regressed ? 'fail' : 'pass',
+          message: `${d.metric}: ${d.baseline === null ? '-' : fmtCount(d.baseline)} -> ${fmtCount(d.candidate)}`,
+        }),
+      ),
+      ...comparison.efficiency.map(
+        (e): Case => ({
+          name: `baseline ${e.metric}`,
+          status: e.regressed ? 'fail' : 'pass',
+          message: `${e.metric}: ${fmtPct(e.baseline)} -> ${fmtPct(e.candidate)}`,
+        }),
+      ),
+    ];
+    const l = comparison.latency;
+    if (l) {
+      const reason = comparison.reasons.find((r) => r.startsWith(l.metric));
+      cases.push({
+        name: `baseline ${l.metric}`,
+        status: l.regressed ? 'fail' : 'pass',
+        message: reason ?? `${l.metric}: ratio ${l.ratio.estimate.toFixed(3)}, p=${l.test.p.toPrecision(3)}`,
+      });
+    }
+    suites.push(renderSuite('floodgate.baseline', cases, ts));
+  }
+  const all = suites.join('\n');
+  const tests = (all.match(/<testcase /g) ?? []).length;
+  const failures = (all.match(/<failure /g) ?? []).length;
+  const seconds = (result.meta.duration / 1000).toFixed(3);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeXml(`floodgate ${result.meta.scenario.name}`)}" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">\n${all}\n</testsuites>\n`;
+}

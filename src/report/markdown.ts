@@ -1,0 +1,101 @@
+import type { Result } from '../core/index.ts';
+import { buildVerdict, type Comparison, describeLatency, type Verdict } from '../gate/index.ts';
+import { buildKeyFigures } from './figures.ts';
+import { fmtChange, fmtCount, fmtNumber, fmtPct } from './format.ts';
+
+const ICON: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', regression: '🔺', invalid: '⚠️' };
+
+/** Escapes text for a Markdown table cell (pipes, newlines) and inline code-free rendering. */
+export function escapeCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- |').join('')}`, ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)];
+}
+
+/**
+ * A PR-comment-sized summary: the verdict line first, then key figures, thresholds, correctness
+ * checks and the baseline comparison. GitHub renders it in `$GITHUB_STEP_SUMMARY` and comments.
+ */
+export function renderMarkdown(result: Result, comparison: Comparison | null = null): string {
+  const verdict = buildVerdict(result, comparison);
+  const m = result.meta;
+  const lines = [
+    `### ${ICON[verdict.status]} ${verdict.headline}`,
+    '',
+    `**${m.scenario.name}** · floodgate ${m.tool.version}${m.gitCommit ? ` · \`${m.gitCommit.slice(0, 10)}\`` : ''} · started ${m.startedAt} · scale ${m.scale} · run ${result.validity.verdict}`,
+  ];
+  if (verdict.reasons.length > 1) lines.push('', ...verdict.reasons.map((r) => `- ${escapeCell(r)}`));
+  if (verdict.warnings.length > 0) lines.push('', ...verdict.warnings.map((w) => `> ⚠️ ${escapeCell(w)}`));
+  const figures = buildKeyFigures(result);
+  if (figures.length > 0)
+    lines.push(
+      '',
+      '#### Key figures',
+      '',
+      ...table(
+        ['', ''],
+        figures.map((f) => [f.label, f.value]),
+      ),
+    );
+  if (result.thresholds.length > 0) {
+    lines.push(
+      '',
+      '#### Thresholds',
+      '',
+      ...table(
+        ['', 'metric', 'expression', 'actual'],
+        result.thresholds.map((t) => [t.ok ? '✅' : '❌', t.metric, t.expression, t.actual === null ? 'no value' : fmtNumber(t.actual)]),
+      ),
+    );
+  }
+  lines.push(
+    '',
+    '#### Correctness',
+    '',
+    ...table(
+      ['', 'check', 'result'],
+      verdict.checks.map((c) => [c.status === 'pass' ? '✅' : c.status === 'fail' ? '❌' : '➖', c.id, c.message]),
+    ),
+  );
+  if (comparison) lines.push('', ...renderComparison(comparison));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderComparison(c: Comparison): string[] {
+  const rows: string[][] = [];
+  for (const d of c.counts) {
+    if (d.candidate === 0 && (d.baseline ?? 0) === 0) continue;
+    rows.push([
+      d.regressed ? '🔺' : '✅',
+      d.metric,
+      d.baseline === null ? '-' : fmtCount(d.baseline),
+      fmtCount(d.candidate),
+      d.regressed ? 'worse' : '',
+    ]);
+  }
+  for (const e of c.efficiency)
+    rows.push([e.regressed ? '🔺' : '✅', e.metric, fmtPct(e.baseline), fmtPct(e.candidate), fmtChange(e.change)]);
+  if (c.latency) {
+    const l = c.latency;
+    rows.push([
+      l.regressed ? '🔺' : '✅',
+      `${l.metric} (median of ${l.samples.candidate} s)`,
+      `${fmtNumber(l.baselineMedian, 1)} ms`,
+      `${fmtNumber(l.candidateMedian, 1)} ms`,
+      `${fmtChange(l.ratio.estimate - 1)} (CI ${fmtChange(l.ratio.lower - 1)}..${fmtChange(l.ratio.upper - 1)}, p=${l.test.p.toPrecision(2)})`,
+    ]);
+  }
+  const out = [
+    `#### Against ${escapeCell(c.baseline.label)}`,
+    '',
+    `Baseline started ${c.baseline.startedAt} (floodgate ${c.baseline.toolVersion}); a regression needs p < ${c.options.alpha} and a change beyond ${fmtPct(c.options.noise, 0)}; counts compare strictly.`,
+    '',
+    ...table(['', 'metric', 'baseline', 'this run', 'change'], rows),
+  ];
+  if (c.latency && !c.latency.regressed && c.latency.significant)
+    out.push('', `Latency differs significantly but within the noise threshold: ${describeLatency(c.latency)}.`);
+  for (const n of c.notes) out.push('', `_${escapeCell(n)}_`);
+  return out;
+}
