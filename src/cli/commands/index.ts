@@ -8,4 +8,12 @@ import { planCommand } from './plan.ts';
 import { reportCommand } from './report.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand, mockCommand, dispatcherCommand, reportCommand, gateCommand];
+export const COMMANDS: readonly Command[] = [
+  planCommand,
+  fitCommand,
+  importCommand,
+  mockCommand,
+  dispatcherCommand,
+  reportCommand,
+  gateCommand,
+];
