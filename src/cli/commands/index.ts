@@ -1,4 +1,5 @@
 import type { Command } from '../io.ts';
+import { dispatcherCommand } from './dispatcher.ts';
 import { fitCommand } from './fit.ts';
 import { gateCommand } from './gate.ts';
 import { importCommand } from './import.ts';
@@ -8,4 +9,13 @@ import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 
 /** Every `floodgate` command, in the order `--help` lists them. One line per command. */
-export const COMMANDS: readonly Command[] = [planCommand, fitCommand, importCommand, mockCommand, runCommand, reportCommand, gateCommand];
+export const COMMANDS: readonly Command[] = [
+  planCommand,
+  fitCommand,
+  importCommand,
+  mockCommand,
+  dispatcherCommand,
+  runCommand,
+  reportCommand,
+  gateCommand,
+];

@@ -1,0 +1,232 @@
+/**
+ * Dispatcher benchmark: ingest rate, end-to-end messages/s to an unlimited provider, and
+ * peak RSS for a 10,000- vs a 1,000,000-recipient campaign. Writes reports/bench/dispatcher.json.
+ *
+ *   npm run bench:dispatcher
+ *
+ * Baselines measured in the same run: a bare better-sqlite3 insert loop (what ingest could be
+ * with no dedupe index, no parsing, no HTTP) and the provider's own CPU, so figures are read
+ * as ratios on whatever machine runs this.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { call, TOKEN, tempDir, waitDone } from '../test/dispatcher/harness.ts';
+import { type DispatcherProcess, killDispatcher, type SpawnOptions, spawnDispatcher, writeConfig } from '../test/dispatcher/process.ts';
+
+/**
+ * How a deployment runs the dispatcher: compiled JavaScript (here bundled by esbuild, which tsx
+ * already ships) on plain node, with a sized heap like a JVM's -Xmx. Without a cap V8 collects
+ * lazily and RSS grows with run length rather than with live data; the uncapped figure is
+ * reported too.
+ */
+const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=2'];
+
+async function bundleDispatcher(): Promise<string> {
+  const { build } = await import('esbuild');
+  // Inside the project, so the bundle's external packages resolve from node_modules.
+  const outfile = join(import.meta.dirname, '..', 'node_modules', '.cache', 'floodgate-bench', 'dispatcher.mjs');
+  await build({
+    entryPoints: [join(import.meta.dirname, '..', 'dispatcher', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+import { type StandInProvider, startStandInProvider } from '../test/helpers/stand-in-provider.ts';
+
+const OUT = join(import.meta.dirname, '..', 'reports', 'bench', 'dispatcher.json');
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak resident set (VmHWM) of a process in bytes, from /proc (Linux). */
+function peakRss(pid: number): number {
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM:')) ?? '';
+  return Number(line.replace(/\D+/g, '')) * 1024;
+}
+
+async function withDispatcher<T>(
+  provider: StandInProvider,
+  spawnOptions: SpawnOptions,
+  body: (p: DispatcherProcess, dir: string) => Promise<T>,
+): Promise<T> {
+  const t = tempDir();
+  const file = writeConfig(t.dir, {
+    token: TOKEN,
+    db: join(t.dir, 'outbox.db'),
+    port: 0,
+    providers: {
+      kakao: { kind: 'alimtalk', baseUrl: provider.url, maxInFlight: 8 },
+      push: { kind: 'fcm', baseUrl: provider.url, maxInFlight: 32 },
+    },
+  });
+  const p = await spawnDispatcher(file, spawnOptions);
+  try {
+    return await body(p, t.dir);
+  } finally {
+    await killDispatcher(p, 'SIGTERM');
+    t.cleanup();
+  }
+}
+
+function ndjson(count: number): ReadableStream {
+  return Readable.toWeb(
+    Readable.from(
+      (function* () {
+        const size = 5000;
+        for (let i = 0; i < count; i += size) {
+          let chunk = '';
+          for (let j = i; j < Math.min(count, i + size); j++) chunk += `"010${String(j).padStart(8, '0')}"\n`;
+          yield chunk;
+        }
+      })(),
+    ),
+  ) as ReadableStream;
+}
+
+async function upload(url: string, count: number, channel = 'alimtalk') {
+  const res = await fetch(`${url}/v1/campaigns?channel=${channel}&template=bench`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
+    body: ndjson(count),
+    duplex: 'half',
+  } as RequestInit);
+  const json = (await res.json()) as { id: string; total: number };
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Bare insert baseline: the same rows into a table with a primary key only, one transaction per 5,000. */
+function bareInsertRate(dir: string, count: number): number {
+  const db = new Database(join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, campaign_id INTEGER, recipient TEXT)');
+  const insert = db.prepare('INSERT INTO r (campaign_id, recipient) VALUES (1, ?)');
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < from + 5000; i++) insert.run(`010${String(i).padStart(8, '0')}`);
+  });
+  const start = performance.now();
+  for (let i = 0; i < count; i += 5000) batch(i);
+  const rate = count / ((performance.now() - start) / 1000);
+  db.close();
+  return rate;
+}
+
+async function benchIngest(provider: StandInProvider, spawnOptions: SpawnOptions) {
+  const n = 500_000;
+  return withDispatcher(provider, spawnOptions, async (p, dir) => {
+    const t0 = performance.now();
+    const gen = await call(p.url, '/v1/campaigns', {
+      body: { channel: 'push', template: 'bench', generator: { count: n, pattern: '010{n:8}' } },
+    });
+    const generatorRate = n / ((performance.now() - t0) / 1000);
+    if (gen.status !== 201) throw new Error(JSON.stringify(gen.json));
+    const t1 = performance.now();
+    await upload(p.url, n, 'push');
+    const ndjsonRate = n / ((performance.now() - t1) / 1000);
+    const bare = bareInsertRate(dir, n);
+    return {
+      recipients: n,
+      generatorPerSecond: Math.round(generatorRate),
+      ndjsonUploadPerSecond: Math.round(ndjsonRate),
+      bareSqliteInsertPerSecond: Math.round(bare),
+      ndjsonVsBare: +(ndjsonRate / bare).toFixed(2),
+    };
+  });
+}
+
+async function benchEndToEnd(provider: StandInProvider, spawnOptions: SpawnOptions, channel: 'alimtalk' | 'push', n: number) {
+  return withDispatcher(provider, spawnOptions, async (p) => {
+    const before = provider.stats().delivered;
+    const cpu0 = cpuSeconds(p.child.pid as number);
+    const self0 = process.cpuUsage();
+    const t0 = performance.now();
+    const created = await call(p.url, '/v1/campaigns', {
+      body: { channel, template: 'bench', generator: { count: n, pattern: '010{n:8}' } },
+    });
+    await waitDone(p.url, created.json.id as string, 600_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const selfCpu = process.cpuUsage(self0);
+    const dispatcherCpu = cpuSeconds(p.child.pid as number) - cpu0;
+    return {
+      channel,
+      messages: n,
+      delivered: provider.stats().delivered - before,
+      seconds: +seconds.toFixed(2),
+      messagesPerSecond: Math.round(n / seconds),
+      dispatcherCpuSeconds: +dispatcherCpu.toFixed(2),
+      dispatcherCpuShare: +(dispatcherCpu / seconds).toFixed(2),
+      providerAndBenchCpuShare: +((selfCpu.user + selfCpu.system) / 1e6 / seconds).toFixed(2),
+    };
+  });
+}
+
+async function benchRss(provider: StandInProvider, spawnOptions: SpawnOptions, n: number) {
+  return withDispatcher(provider, spawnOptions, async (p) => {
+    const idleRssBytes = peakRss(p.child.pid as number);
+    const created = await upload(p.url, n);
+    await waitDone(p.url, created.id, 900_000);
+    return { recipients: n, idleRssBytes, peakRssBytes: peakRss(p.child.pid as number) };
+  });
+}
+
+async function main() {
+  const provider = await startStandInProvider({ track: false });
+  try {
+    const entry = await bundleDispatcher();
+    const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
+    const ingest = await benchIngest(provider, deployed);
+    console.log('ingest', ingest);
+    const batched = await benchEndToEnd(provider, deployed, 'alimtalk', 300_000);
+    console.log('end to end, alimtalk batches of 1,000', batched);
+    const single = await benchEndToEnd(provider, deployed, 'push', 30_000);
+    console.log('end to end, fcm one per request', single);
+    const small = await benchRss(provider, deployed, 10_000);
+    const large = await benchRss(provider, deployed, 1_000_000);
+    const uncappedSmall = await benchRss(provider, { entry }, 10_000);
+    const uncappedLarge = await benchRss(provider, { entry }, 1_000_000);
+    const rss = {
+      nodeFlags: HEAP_FLAGS.join(' '),
+      small,
+      large,
+      differenceBytes: large.peakRssBytes - small.peakRssBytes,
+      ratio: +(large.peakRssBytes / small.peakRssBytes).toFixed(3),
+      goal: 'large within 32 MB of small, and under 150 MB',
+      met: large.peakRssBytes - small.peakRssBytes <= 32 * 1024 * 1024 && large.peakRssBytes < 150 * 1024 * 1024,
+      withoutHeapCap: {
+        small: uncappedSmall,
+        large: uncappedLarge,
+        differenceBytes: uncappedLarge.peakRssBytes - uncappedSmall.peakRssBytes,
+      },
+    };
+    console.log('peak RSS', rss);
+    const result = {
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavg: (await import('node:os')).loadavg() },
+      ingest: { ...ingest, goalPerSecond: 100_000 },
+      endToEnd: { batched, single, goalPerSecond: 10_000 },
+      peakRss: rss,
+      at: new Date().toISOString(),
+    };
+    mkdirSync(join(OUT, '..'), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`wrote ${OUT}`);
+  } finally {
+    await provider.close();
+  }
+}
+
+await main();

@@ -1,0 +1,74 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { toRecipient } from '../ingest/sources.ts';
+import { toClientKey } from '../store/db.ts';
+import { TX_TO_PARAM } from '../store/outbox.ts';
+import { type AppContext, resolveProvider } from './context.ts';
+import { ApiError, parseOr400 } from './errors.ts';
+
+const MessageBody = z
+  .object({
+    channel: z.string().min(1),
+    provider: z.string().min(1).optional(),
+    to: z.string(),
+    template: z.string().min(1).max(200),
+    params: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+const DELIVERY_REPORT = z
+  .object({
+    messageId: z.string().min(1).max(200),
+    recipientNo: z.string().max(320).optional(),
+    clientKey: z.string().max(200).nullable().optional(),
+    resultCode: z.string().min(1).max(20),
+    reportTime: z.string().min(1).max(40),
+  })
+  // Not strict: a broker that adds a field must not have its reports refused (it would retry forever).
+  .strip();
+
+/** POST /v1/messages (one transactional message) and POST /v1/reports/:provider. */
+export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/v1/messages', async (request, reply) => {
+    const body = parseOr400(MessageBody, request.body, 'message');
+    const provider = resolveProvider(ctx.config, body.channel, body.provider);
+    const to = toRecipient(body.to, 'to').to;
+    const hash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+    const headerKey = request.headers['idempotency-key'] as string | undefined;
+    const key = headerKey ?? randomUUID();
+    const now = Math.round(ctx.clock.now());
+    const answer = ctx.db.sql.transaction(() => {
+      const stored = headerKey === undefined ? undefined : ctx.idempotency.get(key);
+      if (stored) {
+        if (stored.body_hash !== hash)
+          throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
+        return { status: stored.status, body: JSON.parse(stored.response) as unknown, replay: true };
+      }
+      const campaign = ctx.outbox.txCampaign(provider, body.channel, body.template, now);
+      const { id } = ctx.outbox.insertMessage(campaign, { to: key, params: { ...body.params, [TX_TO_PARAM]: to } });
+      const result = { id: String(id), clientKey: toClientKey(ctx.db, id), provider, status: 'queued' };
+      if (headerKey !== undefined) ctx.idempotency.put(key, hash, 202, result, now);
+      return { status: 202, body: result, replay: false };
+    })();
+    if (!answer.replay) ctx.senders.get(provider)?.poke();
+    return reply.code(answer.status).send(answer.body);
+  });
+
+  app.post('/v1/reports/:provider', async (request, reply) => {
+    const name = (request.params as { provider: string }).provider;
+    if (!ctx.config.providers[name]) throw new ApiError(404, 'unknown_provider', `provider "${name}" is not configured`);
+    const report = parseOr400(DELIVERY_REPORT, request.body, 'delivery report');
+    const result = ctx.reports.store(name, report, Math.round(ctx.clock.now()));
+    if (result === 'unknown') {
+      // Not stored: the client key was not issued by this dispatcher.
+      throw new ApiError(404, 'unknown_message', `clientKey "${report.clientKey}" was not issued by this dispatcher`);
+    }
+    if (result === 'orphan') {
+      return reply
+        .code(202)
+        .send({ result, reason: `message ${report.messageId} is not recorded yet; the report is kept and applied when it is` });
+    }
+    return reply.code(200).send({ result });
+  });
+}

@@ -1,0 +1,84 @@
+import { Pool } from 'undici';
+import type { BatchResult, SendUnit, UnitResult } from './types.ts';
+
+/** A provider's response, read in full (bodies are small). */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A connection pool to one provider base URL (which may carry a path prefix). */
+export interface WireClient {
+  post(path: string, headers: Record<string, string>, body: unknown): Promise<WireResponse>;
+  close(): Promise<void>;
+}
+
+/** Creates an undici pool: one connection per concurrent request, timeouts on headers and body. */
+export function createWireClient(baseUrl: string, connections: number, timeoutMs: number): WireClient {
+  const url = new URL(baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  return {
+    async post(path, headers, body) {
+      const res = await pool.request({
+        method: 'POST',
+        path: `${prefix}${path}`,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Reads a header as one string. */
+export function header(res: WireResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), or the fallback. */
+export function retryAfterMs(res: WireResponse, fallback: number): number {
+  const v = header(res, 'retry-after');
+  if (v === undefined) return fallback;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : fallback;
+}
+
+/** Parses JSON, or undefined. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns a network error into a retry. Refused connections never reached the provider; any
+ * other failure (timeout, reset) may have been delivered, so the row is flagged uncertain.
+ */
+export function networkFailure(units: readonly SendUnit[], error: unknown): BatchResult {
+  const code = (error as { code?: string }).code ?? '';
+  const uncertain = code !== 'ECONNREFUSED' && code !== 'UND_ERR_CONNECT_TIMEOUT';
+  const result: UnitResult = { kind: 'retry', error: `${code || 'network'}: ${(error as Error).message}`, uncertain };
+  return { results: units.map(() => result) };
+}
+
+/** One result for every unit. */
+export function all(units: readonly SendUnit[], result: UnitResult, pauseMs?: number): BatchResult {
+  return pauseMs === undefined ? { results: units.map(() => result) } : { results: units.map(() => result), pauseMs };
+}
+
+/** The common reading of an HTTP status: 429 throttles, 5xx retries, other 4xx fail for good. */
+export function byStatus(units: readonly SendUnit[], res: WireResponse, what: string): BatchResult {
+  if (res.status === 429) return all(units, { kind: 'throttled' }, retryAfterMs(res, 1000));
+  if (res.status >= 500) {
+    return all(units, { kind: 'retry', error: `${what} ${res.status}`, uncertain: false, afterMs: retryAfterMs(res, 0) });
+  }
+  return all(units, { kind: 'failed', error: `${what} ${res.status}: ${res.text.slice(0, 200)}` });
+}

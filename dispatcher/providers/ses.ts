@@ -1,0 +1,33 @@
+import type { ProviderConfig } from '../config.ts';
+import { byStatus, createWireClient, networkFailure, parseJson } from './http.ts';
+import type { ProviderClient } from './types.ts';
+
+type SesConfig = Extract<ProviderConfig, { kind: 'ses' }>;
+
+/** Amazon SES v2 SendEmail: one recipient a request; the client key is an EmailTag. */
+export function createSesClient(config: SesConfig): ProviderClient {
+  const wire = createWireClient(config.baseUrl, config.maxInFlight, config.timeout);
+  return {
+    maxBatch: 1,
+    async send(units, { template }) {
+      const u = units[0];
+      if (!u) return { results: [] };
+      const body = {
+        FromEmailAddress: config.from,
+        Destination: { ToAddresses: [u.to] },
+        Content: { Simple: { Subject: { Data: template }, Body: { Text: { Data: u.content ?? template } } } },
+        EmailTags: [{ Name: 'client_key', Value: u.clientKey }],
+      };
+      try {
+        const res = await wire.post('/v2/email/outbound-emails', {}, body);
+        const json = parseJson(res.text) as { MessageId?: string } | undefined;
+        if (res.status === 200 && json?.MessageId) return { results: [{ kind: 'sent', messageId: json.MessageId }] };
+        // SES sends no Retry-After on 429; byStatus falls back to one second.
+        return byStatus(units, res, 'ses');
+      } catch (error) {
+        return networkFailure(units, error);
+      }
+    },
+    close: () => wire.close(),
+  };
+}

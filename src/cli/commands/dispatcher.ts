@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { createDispatcher, DispatcherConfig, parseDispatcherConfig } from '../../../dispatcher/index.ts';
+import { loadConfigFile } from '../../config/index.ts';
+import { InputError } from '../../core/index.ts';
+import { numberFlag, parseCommandArgs } from '../args.ts';
+import type { Command } from '../io.ts';
+
+const USAGE = `Usage: floodgate dispatcher [--db FILE] [--port N] [--config FILE]
+
+Runs the reference dispatcher: a durable SQLite outbox, provider-paced sending, the campaign,
+message, delivery-report, metrics and health endpoints. Ctrl-C stops it cleanly (outcomes written,
+unsent rows released).
+
+Options:
+  --config FILE   YAML config (token, providers, sender, ingest); see dispatcher/README.md
+  --db FILE       SQLite file (overrides the config; default floodgate-dispatcher.db)
+  --port N        port (overrides the config; default 8080, 0 = any)
+
+Without a token in the config, FLOODGATE_DISPATCHER_TOKEN is used, or a random one is printed.
+`;
+
+/** `floodgate dispatcher`: serves the reference dispatcher until Ctrl-C. */
+export const dispatcherCommand: Command = {
+  name: 'dispatcher',
+  summary: 'run the reference dispatcher (outbox, paced sender, API)',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('dispatcher', argv, {
+      db: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+    });
+    if (positionals.length > 0) throw new InputError('FG_USAGE', `floodgate dispatcher: unexpected argument "${positionals[0]}"`);
+    const port = numberFlag('dispatcher', 'port', values.port);
+    const loaded = values.config ? await loadConfigFile(DispatcherConfig, values.config) : undefined;
+    const known = loaded?.token ?? io.env.FLOODGATE_DISPATCHER_TOKEN;
+    const generated = known === undefined ? randomBytes(16).toString('hex') : undefined;
+    const token = known ?? (generated as string);
+    const base: DispatcherConfig = loaded ? (structuredClone(loaded) as DispatcherConfig) : parseDispatcherConfig({ token });
+    const config: DispatcherConfig = { ...base, ...(values.db ? { db: values.db } : {}), ...(port === undefined ? {} : { port }) };
+    const dispatcher = createDispatcher(config);
+    const url = await dispatcher.listen();
+    io.stdout.write(`floodgate dispatcher listening on ${url} (db ${config.db})\n`);
+    if (generated) io.stdout.write(`token: ${generated}\n`);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await dispatcher.close();
+    io.stdout.write('floodgate dispatcher stopped\n');
+    return 0;
+  },
+};

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/index.ts';
+import { startStandInProvider } from '../helpers/stand-in-provider.ts';
+import { call, providersFor, TOKEN, tempDir, waitDone } from './harness.ts';
+import { type DispatcherProcess, killDispatcher, spawnDispatcher, writeConfig } from './process.ts';
+import { defineRateTests } from './rate-cases.ts';
+
+const RECIPIENTS = 20_000;
+const KILLS = 20;
+
+/**
+ * Runs a campaign while SIGKILLing the dispatcher process 20 times at seeded random moments,
+ * restarting it on the same database each time. Returns deliveries per recipient and the
+ * recipients the dispatcher flagged uncertain.
+ */
+async function crashRun(dedupe: boolean, seed: string) {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    return await crashRunIn(dedupe, seed, cleanups);
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+  }
+}
+
+async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promise<void> | void)[]) {
+  const provider = await startStandInProvider({ dedupe, limit: 5000 });
+  cleanups.push(() => provider.close());
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const db = join(t.dir, 'outbox.db');
+  const file = writeConfig(t.dir, {
+    token: TOKEN,
+    db,
+    port: 0,
+    providers: { kakao: { ...providersFor(provider.url, { tps: '5000/s', batchSize: 250, maxInFlight: 4 }).kakao, timeout: '2s' } },
+    sender: { lease: '1s', poll: '20ms' },
+  });
+  let current: DispatcherProcess | undefined;
+  cleanups.push(async () => {
+    if (current) await killDispatcher(current);
+  });
+  current = await spawnDispatcher(file);
+  const created = await call(current.url, '/v1/campaigns', {
+    body: { channel: 'alimtalk', template: 'welcome', generator: { count: RECIPIENTS, pattern: '010{n:8}' } },
+  });
+  expect(created.status).toBe(201);
+  const id = created.json.id as string;
+  const rng = createRng(seed);
+  for (let kill = 0; kill < KILLS; kill++) {
+    await new Promise((r) => setTimeout(r, 200 + rng.next() * 1800));
+    await killDispatcher(current);
+    current = await spawnDispatcher(file);
+  }
+  const done = await waitDone(current.url, id, 90_000);
+  await killDispatcher(current, 'SIGTERM');
+  current = undefined;
+  const sql = new Database(db, { readonly: true });
+  const uncertain = new Set(
+    (sql.prepare('SELECT recipient FROM recipients WHERE uncertain = 1').all() as { recipient: string }[]).map((r) => r.recipient),
+  );
+  sql.close();
+  const duplicates = [...provider.deliveries.values()].filter((n) => n > 1).length;
+  console.info(`crash run dedupe=${dedupe}: uncertain rows ${uncertain.size}, duplicated recipients ${duplicates}`, provider.stats());
+  return { done, deliveries: provider.deliveries, uncertain };
+}
+
+describe.concurrent('crash safety (20 SIGKILLs of the dispatcher process)', () => {
+  it('delivers every recipient exactly once when the provider dedupes client keys', { timeout: 150_000 }, async () => {
+    const { done, deliveries, uncertain } = await crashRun(true, 'crash-dedupe');
+    expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
+    expect(deliveries.size).toBe(RECIPIENTS);
+    expect([...deliveries.values()].filter((n) => n !== 1)).toEqual([]);
+    // The kills must have hit rows mid-flight, or this test proves nothing.
+    expect(uncertain.size).toBeGreaterThan(0);
+  });
+
+  it('without provider dedupe loses none, and every duplicate is a row flagged uncertain', { timeout: 150_000 }, async () => {
+    const { done, deliveries, uncertain } = await crashRun(false, 'crash-plain');
+    expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
+    expect(deliveries.size).toBe(RECIPIENTS);
+    const duplicated = [...deliveries].filter(([, n]) => n > 1).map(([r]) => r);
+    expect(duplicated.filter((r) => !uncertain.has(r))).toEqual([]);
+    expect(uncertain.size).toBeGreaterThan(0);
+  });
+});
+
+defineRateTests();
