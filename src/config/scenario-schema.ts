@@ -35,6 +35,8 @@ export const SCENARIO_DEFAULTS = {
     loopBusy: 0.95,
   },
   recipientPool: { count: 1000, pattern: 'user-{n}' },
+  /** The embedded dispatcher's API token (a test token: it guards a throwaway local server). */
+  token: 'floodgate-run-token',
 } as const;
 
 /** The value names a plan reference may ask for (resolved by the planner via the CLI). */
@@ -131,7 +133,7 @@ const Campaign = z
     channel: z.string(),
     provider: z.string().optional(),
     recipients: count(),
-    /** Recipient ids `pattern` with `{seq}` 1..recipients; default `<name>-{seq}`. */
+    /** Recipient ids: `{n}` 0..recipients-1 (`{n:8}` zero-padded, the reference dispatcher's generator), `{seq}` 1-based; default `<name>-{n}`. */
     pattern: z.string().optional(),
     template: z.string(),
     params: z.record(z.string(), z.unknown()).default({}),
@@ -158,6 +160,10 @@ const System = z
   .object({
     dispatcher: z.union([z.literal('embedded'), z.url()]).default(SCENARIO_DEFAULTS.dispatcher),
     providers: z.record(z.string(), Provider).default({}),
+    /** The dispatcher's API token: `{{token}}` in templates, sent by the default campaign start. */
+    token: z.string().min(8).default(SCENARIO_DEFAULTS.token),
+    /** Extra configuration for the embedded reference dispatcher (merged over what floodgate derives). */
+    dispatcherConfig: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -177,7 +183,7 @@ export const Scenario = z
   .object({
     name: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore (it names the report folder)'),
     seed: z.union([z.string(), z.number()]).optional(),
-    system: System.default({ dispatcher: SCENARIO_DEFAULTS.dispatcher, providers: {} }),
+    system: System.default({ dispatcher: SCENARIO_DEFAULTS.dispatcher, providers: {}, token: SCENARIO_DEFAULTS.token }),
     load: z.array(LoadStep).min(1),
     monitors: z
       .object({ interval: durationMs().default(SCENARIO_DEFAULTS.monitorInterval), prometheus: z.array(Monitor).default([]) })
@@ -218,7 +224,7 @@ function nameSteps<S extends { load: { phases?: { name?: string }; sweep?: { nam
     if (step.sweep) step.sweep.name ??= `sweep-${i + 1}`;
     if (step.campaign) {
       step.campaign.name ??= `campaign-${i + 1}`;
-      step.campaign.pattern ??= `${step.campaign.name}-{seq}`;
+      step.campaign.pattern ??= `${step.campaign.name}-{n}`;
     }
   });
   return s;

@@ -10,7 +10,7 @@ export interface CampaignSpec {
   channel: string;
   provider: string;
   recipients: number;
-  /** Recipient ids: `{seq}` becomes 1..recipients. */
+  /** Recipient ids: `{n}` is 0..recipients-1 (`{n:8}` zero-padded), the reference dispatcher's generator syntax; `{seq}` is 1-based. */
   pattern: string;
   template: string;
   params: Readonly<Record<string, unknown>>;
@@ -19,6 +19,8 @@ export interface CampaignSpec {
   start?: TemplateSpec;
   /** Ledger polling interval, ms. */
   poll: number;
+  /** The dispatcher's API token, `{{token}}` in the start request. */
+  token?: string;
 }
 
 /** Options for {@link runCampaign}. */
@@ -41,22 +43,37 @@ export type CampaignOutcome = CampaignStats & { startError: string | null };
 /** A tracked campaign with a deadline stops this much later, so a late drain is measured rather than called lost. */
 export const DEADLINE_GRACE = 1.25;
 
-/** The recipient ids a campaign asked for. */
+/**
+ * The recipient ids a campaign asked for, exactly as the reference dispatcher's generator makes
+ * them (`dispatcher/ingest/sources.ts`): `{n}` the 0-based index, `{n:W}` zero-padded to W digits;
+ * `{seq}` (1-based) for teams' own APIs.
+ */
 export function expandRecipients(pattern: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => pattern.replaceAll('{seq}', String(i + 1)));
+  const parts = pattern.split(/(\{n(?::\d+)?\}|\{seq\})/);
+  return Array.from({ length: count }, (_, i) => {
+    let to = '';
+    for (const part of parts) {
+      if (part === '{n}') to += i;
+      else if (part === '{seq}') to += i + 1;
+      else if (part.startsWith('{n:')) to += String(i).padStart(Number(part.slice(3, -1)), '0');
+      else to += part;
+    }
+    return to;
+  });
 }
 
-/** The reference dispatcher's campaign API. */
+/** The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator). */
 export function defaultStartRequest(): TemplateSpec {
   return {
     method: 'POST',
     path: '/v1/campaigns',
+    headers: { authorization: 'Bearer {{token}}' },
     body: {
       channel: '{{channel}}',
       provider: '{{provider}}',
       template: '{{template}}',
       params: '{{params}}',
-      recipients: { count: '{{count}}', pattern: '{{pattern}}' },
+      generator: { count: '{{count}}', pattern: '{{pattern}}' },
     },
   };
 }
@@ -152,6 +169,7 @@ async function startCampaign(spec: CampaignSpec, options: CampaignOptions): Prom
       count: spec.recipients,
       pattern: spec.pattern,
       name: spec.name,
+      token: spec.token ?? '',
     },
   });
   const req = factory.next();

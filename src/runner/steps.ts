@@ -47,7 +47,12 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
   await runPacer({
     origin: ctx.system.targetUrl,
     schedule: buildSchedule(stages, { arrival: p.arrival, rng }),
-    requests: createRequestFactory(templates, { rng, clock, recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool }),
+    requests: createRequestFactory(templates, {
+      rng,
+      clock,
+      recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool,
+      vars: { token: scenario.system.token },
+    }),
     recorder: ctx.recorder,
     clock,
     runStart: ctx.runStart,
@@ -89,12 +94,13 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
       channel: c.channel,
       provider,
       recipients: c.recipients,
-      pattern: c.pattern ?? `${c.name}-{seq}`,
+      pattern: c.pattern ?? `${c.name}-{n}`,
       template: c.template,
       params: c.params,
       ...(c.deadline !== undefined ? { deadline: c.deadline } : {}),
       ...(c.start ? { start: c.start } : {}),
       poll: c.poll,
+      token: ctx.scenario.system.token,
     },
     {
       origin: ctx.system.targetUrl,

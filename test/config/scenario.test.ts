@@ -43,7 +43,7 @@ describe('scenario schema', () => {
     expect(s.timeouts).toEqual({ request: 10_000, preflight: 3000, drain: 10_000, campaign: 600_000 });
     const [campaign, reports, mix] = s.load;
     expect(campaign).toMatchObject({
-      campaign: { name: 'campaign-1', pattern: 'campaign-1-{seq}', recipients: 420_000, deadline: 2_400_000 },
+      campaign: { name: 'campaign-1', pattern: 'campaign-1-{n}', recipients: 420_000, deadline: 2_400_000 },
     });
     expect(reports).toMatchObject({
       phases: { name: 'phases-2', target: { method: 'POST', path: '/v1/reports/alimtalk' }, arrival: 'uniform' },

@@ -14,12 +14,13 @@ afterEach(async () => {
 
 /** A dispatcher stand-in: records the start request and answers with `reply`. */
 async function dispatcher(status: number, reply: unknown) {
-  const received: { method?: string; url?: string; body?: unknown; at?: number } = {};
+  const received: { method?: string; url?: string; body?: unknown; at?: number; authorization?: string } = {};
   server = createServer((req, res) => {
     let text = '';
     req.on('data', (c) => (text += c));
     req.on('end', () => {
-      Object.assign(received, { method: req.method, url: req.url, body: JSON.parse(text || 'null'), at: systemClock.now() });
+      const authorization = req.headers.authorization;
+      Object.assign(received, { method: req.method, url: req.url, authorization, body: JSON.parse(text || 'null'), at: systemClock.now() });
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
     });
   });
@@ -58,21 +59,31 @@ const spec = (over: Partial<CampaignSpec> = {}): CampaignSpec => ({
 describe('campaign tracking', () => {
   it('expands the recipient set from the pattern', () => {
     expect(expandRecipients('c-{seq}', 3)).toEqual(['c-1', 'c-2', 'c-3']);
+    // The reference dispatcher's generator syntax: {n} is 0-based, {n:W} zero-padded.
+    expect(expandRecipients('c-{n}', 3)).toEqual(['c-0', 'c-1', 'c-2']);
+    expect(expandRecipients('010{n:8}', 2)).toEqual(['01000000000', '01000000001']);
   });
 
   it('starts through the reference API and tracks every recipient to delivery', { timeout: 10_000 }, async () => {
     const d = await dispatcher(202, { id: 'c1', accepted: 20 });
     const ledger = fakeLedger(() => d.received.at, 20, new Set([4]), new Set());
-    const stats = await runCampaign(spec(), { origin: d.url, ledger, clock: systemClock, trackFor: 5000, timeout: 2000 });
+    const stats = await runCampaign(spec({ token: 'secret-token' }), {
+      origin: d.url,
+      ledger,
+      clock: systemClock,
+      trackFor: 5000,
+      timeout: 2000,
+    });
     expect(d.received).toMatchObject({
       method: 'POST',
       url: '/v1/campaigns',
+      authorization: 'Bearer secret-token',
       body: {
         channel: 'alimtalk',
         provider: 'alimtalk',
         template: 'welcome',
         params: { shop: 'x' },
-        recipients: { count: 20, pattern: 'cmp1-{seq}' },
+        generator: { count: 20, pattern: 'cmp1-{seq}' },
       },
     });
     expect(stats).toMatchObject({ requested: 20, accepted: 20, delivered: 20, lost: 0, duplicated: 1, startError: null });

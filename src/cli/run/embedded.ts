@@ -1,33 +1,61 @@
+import { createDispatcher, parseDispatcherConfig } from '../../../dispatcher/index.ts';
 import { createMockProviders } from '../../../mock-providers/index.ts';
-import { InputError } from '../../core/index.ts';
 import type { StartEmbeddedSystem } from '../../runner/index.ts';
+
+/** Mock kinds the reference dispatcher has a client for. */
+const DISPATCHER_KINDS = new Set(['alimtalk', 'fcm', 'ses', 'sendgrid']);
 
 /**
  * Starts floodgate's mock providers from `scenario.system.providers` (each entry is a mock
- * config; `url` entries are external and never reach here). WIRING POINT: the embedded
- * reference dispatcher (`createDispatcher` from dispatcher/) is not merged yet, so a scenario
- * that needs it is refused with a clear message; `--target URL` with embedded mocks works.
+ * config; `url` entries are external and never reach here) and, unless `--target` names the
+ * user's dispatcher, the reference dispatcher in front of them: one account per mock, named
+ * like it, sending to the mock's URL (paced at the mock's `tps` when it has one), with an
+ * in-memory outbox. `system.dispatcherConfig` is merged over that (its `providers` per name).
+ * A mock with `callbacks` reports back to the dispatcher's `/v1/reports/<name>`.
  */
-export const startEmbeddedMocks: StartEmbeddedSystem = async (system, options) => {
-  if (options.withDispatcher) {
-    throw new InputError(
-      'FG_INPUT_INVALID',
-      'this floodgate build cannot start the embedded dispatcher yet; pass --target URL (your dispatcher) or set system.dispatcher to a URL',
-    );
-  }
-  const providers: Record<string, Record<string, unknown>> = {};
+export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) => {
+  const mockConfigs: Record<string, Record<string, unknown>> = {};
   for (const [name, config] of Object.entries(system.providers)) {
     if (config.url) continue;
     const { url: _external, ...mock } = config as Record<string, unknown>;
-    providers[name] = mock;
+    mockConfigs[name] = mock;
   }
-  const mocks = createMockProviders({ providers } as Parameters<typeof createMockProviders>[0]);
-  const { adminUrl } = await mocks.listen();
+  const mocks = createMockProviders({ providers: mockConfigs } as Parameters<typeof createMockProviders>[0]);
+  const { urls, adminUrl } = await mocks.listen();
   const origin = adminUrl.replace(/\/__mock$/, '');
-  return {
-    kind: 'embedded',
-    targetUrl: origin,
-    providers: Object.fromEntries(Object.values(mocks.providers).map((p) => [p.name, { adminUrl: origin, kind: p.kind }])),
-    close: () => mocks.close(),
-  };
+  const providers = Object.fromEntries(Object.values(mocks.providers).map((p) => [p.name, { adminUrl: origin, kind: p.kind }]));
+  if (!options.withDispatcher) return { kind: 'embedded', targetUrl: origin, providers, close: () => mocks.close() };
+  try {
+    const extra = (system.dispatcherConfig ?? {}) as Record<string, unknown>;
+    const extraProviders = (extra.providers ?? {}) as Record<string, Record<string, unknown>>;
+    const accounts: Record<string, Record<string, unknown>> = {};
+    for (const [name, mock] of Object.entries(mockConfigs)) {
+      if (!DISPATCHER_KINDS.has(String(mock.kind))) continue;
+      const tps = typeof mock.tps === 'number' || typeof mock.tps === 'string' ? { tps: mock.tps } : {};
+      accounts[name] = { kind: mock.kind, baseUrl: urls[name], ...tps, ...(extraProviders[name] ?? {}) };
+    }
+    const config = parseDispatcherConfig({ db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts });
+    const dispatcher = createDispatcher(config);
+    const targetUrl = (await dispatcher.listen()).replace(/\/+$/, '');
+    for (const [name, mock] of Object.entries(mockConfigs)) {
+      const callbacks = mock.callbacks;
+      if (callbacks && typeof callbacks === 'object') {
+        mocks.providers[name]?.reconfigure({
+          callbacks: { ...callbacks, url: `${targetUrl}/v1/reports/${name}?token=${system.token}` },
+        } as never);
+      }
+    }
+    return {
+      kind: 'embedded',
+      targetUrl,
+      providers,
+      close: async () => {
+        await dispatcher.close();
+        await mocks.close();
+      },
+    };
+  } catch (error) {
+    await mocks.close();
+    throw error;
+  }
 };

@@ -90,7 +90,7 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       issues.push({
         path,
         message: `unknown template field {{${field}}}`,
-        hint: 'generated fields: uuid, seq, recipient, now, nowIso',
+        hint: 'generated fields: uuid, seq, recipient, now, nowIso, token',
         location: locate(path),
       });
     }
@@ -98,12 +98,21 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
   scenario.load.forEach((step, i) => {
     const p = step.phases;
     if (p?.templates) {
-      for (const [j, t] of p.templates.entries()) check(t, ['load', i, 'phases', 'templates', j]);
+      for (const [j, t] of p.templates.entries()) check(t, ['load', i, 'phases', 'templates', j], { token: 1 });
     } else if (p?.target)
-      check({ ...p.target, ...(p.headers ? { headers: p.headers } : {}), body: p.body }, ['load', i, 'phases', 'target']);
+      check({ ...p.target, ...(p.headers ? { headers: p.headers } : {}), body: p.body }, ['load', i, 'phases', 'target'], { token: 1 });
     const c = step.campaign;
     if (c?.start)
-      check(c.start, ['load', i, 'campaign', 'start'], { channel: 1, provider: 1, template: 1, params: 1, count: 1, pattern: 1, name: 1 });
+      check(c.start, ['load', i, 'campaign', 'start'], {
+        channel: 1,
+        provider: 1,
+        template: 1,
+        params: 1,
+        count: 1,
+        pattern: 1,
+        name: 1,
+        token: 1,
+      });
   });
   return issues;
 }

@@ -1,16 +1,15 @@
 import type { PlanValueResolver } from '../../config/index.ts';
 import { fitUsl } from '../../planner/index.ts';
 import type { StartEmbeddedSystem, UslFit } from '../../runner/index.ts';
-import { startEmbeddedMocks } from './embedded.ts';
+import { startEmbeddedSystem } from './embedded.ts';
 import { createPlanValueResolver } from './plan-values.ts';
 
 /**
- * WIRING POINTS for `floodgate run`: the parts of floodgate that `run` uses but does not own.
- * Mocks, the planner's USL fit and plan values are wired; the embedded reference dispatcher is
- * the one left (see `startEmbeddedMocks`).
+ * WIRING POINTS for `floodgate run`: the parts of floodgate that `run` uses but does not own
+ * (the embedded mocks and reference dispatcher, the planner's USL fit, plan values), injected so
+ * the runner depends only on interfaces and tests can pass their own.
  *
- * - `startEmbedded`: starts the mocks already (`startEmbeddedMocks`); add `createDispatcher(config)`
- *   (dispatcher/) for `withDispatcher: true`, returning its URL and closing it in `close()`.
+ * - `startEmbedded`: `startEmbeddedSystem` (mock-providers/ and dispatcher/).
  * - `fit`: the planner's `fitUsl` (src/planner).
  * - `resolvePlanValue`: builds the plan with the planner and returns the named value
  *   (`targetTps`, `feature.<name>.tps`, ... see PLAN_VALUE_NAMES in src/config).
@@ -22,4 +21,4 @@ export interface RunWiring {
 }
 
 /** The defaults `floodgate run` uses; tests may pass their own to the command factory. */
-export const RUN_WIRING: RunWiring = { startEmbedded: startEmbeddedMocks, fit: fitUsl, resolvePlanValue: createPlanValueResolver() };
+export const RUN_WIRING: RunWiring = { startEmbedded: startEmbeddedSystem, fit: fitUsl, resolvePlanValue: createPlanValueResolver() };
