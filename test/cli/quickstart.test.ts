@@ -13,7 +13,7 @@ describe('scenarios/quickstart.yaml', () => {
       const result = Result.parse(JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')));
       expect(result.meta.target.kind).toBe('embedded');
       expect(result.campaigns[0]).toMatchObject({ name: 'welcome', requested: 150, accepted: 150, delivered: 150, lost: 0, duplicated: 0 });
-      expect(result.providers.fcm?.maxPerSecondWindow).toBeLessThanOrEqual(200);
+      expect(result.providers.alimtalk?.maxPerSecondWindow).toBeLessThanOrEqual(200);
       expect(result.http.requests).toBeGreaterThan(0);
       expect(result.thresholds.filter((t) => t.metric.startsWith('campaign')).every((t) => t.ok)).toBe(true);
       // 0 unless a very busy machine made the generator itself fall behind (then 3, and it says so).
