@@ -58,7 +58,6 @@ let mockBase = '';
 let dir = '';
 let mainScenario = '';
 let latencyScenario = '';
-let latencyBaseline: string | undefined;
 const verdictLines: string[] = [];
 
 beforeAll(async () => {
