@@ -25,6 +25,14 @@ export interface DispatcherProcess {
   stop(): Promise<void>;
 }
 
+/** Every process this harness started and has not stopped yet. */
+const running = new Set<() => Promise<void>>();
+
+/** Stops every process this harness started that is still running (afterAll: a timed-out test skips its finally). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 /**
  * Spawns `node --import tsx <script> ...args` in the repository and waits for the JSON line
  * `{"url"}` it prints when it listens (dispatcher/main.ts and the fixtures' main.ts both do).
@@ -33,7 +41,11 @@ export async function startNodeServer(script: string, args: readonly string[], t
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c) => (stderr += c));
-  const stop = () => stopChild(child);
+  const stop = async () => {
+    running.delete(stop);
+    await stopChild(child);
+  };
+  running.add(stop);
   try {
     const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
