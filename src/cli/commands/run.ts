@@ -45,15 +45,14 @@ Options:
   --json           print a JSON summary on stdout instead of the verdict text
   -h, --help       this text
 
---repeat N, for noisy machines: floodgate cannot re-run the baseline's code, so it runs only the
-candidate, N times in a row, each repetition written to repeat-<i>/result.json. The repetitions
-are pooled for the comparison with --baseline: correctness counts take the worst repetition,
-throughput efficiency the median of the per-repetition figures, and latency the per-second p95
-samples of all repetitions together (Mann-Whitney test and bootstrap interval on the pool). The
-thresholds and checks are judged per repetition; the run reports, and is judged by, its worst
-repetition (its result.json is also copied next to the reports). To make the baseline as robust,
-the baseline stays one result file: record it on a quiet machine, or with --repeat and pick its
-representative (the copy next to its reports).
+--repeat N, for noisy machines: runs the candidate N times in a row (it does not interleave
+baseline runs: floodgate has no way to run the baseline's build; the baseline is the one result
+file given, so record it on a quiet machine). Each repetition is written to repeat-<i>/result.json.
+Thresholds and correctness checks are judged per repetition, and the run is judged and reported
+by its worst repetition (whose result.json is copied next to the reports). Against --baseline the
+repetitions are pooled: correctness counts take the worst repetition, throughput efficiency the
+median of the per-repetition figures, latency the per-second p95 samples of all repetitions
+together (one Mann-Whitney test and bootstrap interval on the pool).
 
 Exit codes: 0 pass, 1 thresholds or correctness checks failed, 2 regression against the baseline,
 3 run invalid (target unreachable, generator saturated, aborted), 4 bad scenario or arguments.
