@@ -37,8 +37,13 @@ async function crashRun(dedupe: boolean, seed: string) {
 
 async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promise<void> | void)[]) {
   // The real Alimtalk mock: a sliding-second limit, and (with dedupe) repeated client keys
-  // answered -1005 with the original id and not delivered again.
-  const mocks = createMockProviders({ providers: { kakao: { kind: 'alimtalk', tps: 5000, algorithm: 'sliding', dedupe } } });
+  // answered -1005 with the original id and not delivered again. 50 ms per answer keeps a request
+  // in flight nearly all the time the dispatcher sends (20 requests/s of 250), so the kills land
+  // mid-flight even when a busy machine leaves the dispatcher few seconds of sending; it does not
+  // slow the campaign (4 in flight x 250 / 50 ms = 20,000/s, above the 5,000/s pace).
+  const mocks = createMockProviders({
+    providers: { kakao: { kind: 'alimtalk', tps: 5000, algorithm: 'sliding', dedupe, latency: { fixed: 50 } } },
+  });
   const { urls, adminUrl } = await mocks.listen();
   cleanups.push(() => mocks.close());
   const t = tempDir();
