@@ -1,7 +1,8 @@
 import { median } from 'simple-statistics';
-import { createRng, InputError, type Result } from '../core/index.ts';
+import { createRng, InputError, type ProviderStats, type Result } from '../core/index.ts';
 import { bootstrapRatio, DEFAULT_RESAMPLES, type RatioInterval } from '../stats/bootstrap.ts';
 import { type MannWhitneyResult, mannWhitneyU } from '../stats/mann-whitney.ts';
+import { declaredRejectionThreshold } from './checks.ts';
 
 /**
  * Baseline comparison. Correctness counts are compared strictly (any increase is a regression);
@@ -93,18 +94,26 @@ export interface Comparison {
 }
 
 /**
+ * Refuses (exit 4) a baseline recorded from another scenario than `scenario` (compared by the
+ * hash of the scenario file). `floodgate run --baseline` calls it before the run, so a wrong
+ * baseline fails before the load does.
+ */
+export function checkSameScenario(baseline: Result, scenario: { name: string; hash: string }, label: string): void {
+  const b = baseline.meta.scenario;
+  if (scenario.hash !== b.hash) {
+    throw new InputError(
+      'FG_RESULT_INVALID',
+      `${label} is from another scenario (${b.name}, hash ${b.hash}) than the result (${scenario.name}, hash ${scenario.hash}); refusing to compare. Record a new baseline with this scenario.`,
+    );
+  }
+}
+
+/**
  * Refuses a baseline that cannot be compared: another scenario (hash) is bad input (exit 4), never
  * compared silently. A different tool major version or scale is a warning.
  */
 export function checkComparable(candidate: Result, baseline: Result, label: string): string[] {
-  const a = candidate.meta.scenario;
-  const b = baseline.meta.scenario;
-  if (a.hash !== b.hash) {
-    throw new InputError(
-      'FG_RESULT_INVALID',
-      `${label} is from another scenario (${b.name}, hash ${b.hash}) than the result (${a.name}, hash ${a.hash}); refusing to compare. Record a new baseline with this scenario.`,
-    );
-  }
+  checkSameScenario(baseline, candidate.meta.scenario, label);
   const warnings: string[] = [];
   const major = (v: string) => v.split('.')[0];
   if (major(candidate.meta.tool.version) !== major(baseline.meta.tool.version)) {
@@ -117,14 +126,21 @@ export function checkComparable(candidate: Result, baseline: Result, label: stri
   return warnings;
 }
 
-/** Compares a result with a baseline of the same scenario; throws {@link InputError} for another scenario. */
-export function compareWithBaseline(candidate: Result, baseline: Result, options: CompareOptions = {}): Comparison {
+/**
+ * Compares a result with a baseline of the same scenario; throws {@link InputError} for another
+ * scenario. Given several results (repetitions of one candidate, `floodgate run --repeat N`), they
+ * are pooled: counts take the worst repetition (correctness is never noise), efficiency the
+ * median of the per-repetition figures, latency the per-second samples of every repetition.
+ */
+export function compareWithBaseline(candidate: Result | readonly Result[], baseline: Result, options: CompareOptions = {}): Comparison {
   const o = resolveCompareOptions(options);
-  const warnings = checkComparable(candidate, baseline, o.label);
-  const notes: string[] = [];
-  const counts = compareCounts(candidate, baseline, notes);
-  const efficiency = compareEfficiency(candidate, baseline, o.noise);
-  const latency = compareLatency(candidate, baseline, o, notes);
+  const runs: readonly Result[] = Array.isArray(candidate) ? candidate : [candidate as Result];
+  if (runs.length === 0) throw new InputError('FG_USAGE', 'nothing to compare with the baseline');
+  const warnings = [...new Set(runs.flatMap((r) => checkComparable(r, baseline, o.label)))];
+  const notes: string[] = runs.length > 1 ? [`${runs.length} repetitions pooled against ${o.label}`] : [];
+  const counts = compareCounts(runs, baseline, notes);
+  const efficiency = compareEfficiency(runs, baseline, o.noise);
+  const latency = compareLatency(runs, baseline, o, notes);
   const reasons = [
     ...counts.filter((c) => c.regressed).map((c) => `${c.metric} rose from ${c.baseline ?? 0} to ${c.candidate}`),
     ...efficiency
@@ -153,44 +169,79 @@ export function describeLatency(l: LatencyDelta): string {
   return `${l.metric} ${sign(l.ratio.estimate)} (${Math.round(l.baselineMedian)} -> ${Math.round(l.candidateMedian)} ms; ${Math.round(l.ratio.confidence * 100)}% CI ${sign(l.ratio.lower)}..${sign(l.ratio.upper)}; Mann-Whitney p=${p})`;
 }
 
-function compareCounts(candidate: Result, baseline: Result, notes: string[]): CountDelta[] {
+// The worst repetition's count: a duplicate in any repetition is a real duplicate.
+function compareCounts(runs: readonly Result[], baseline: Result, notes: string[]): CountDelta[] {
   const out: CountDelta[] = [];
   const push = (metric: string, cand: number, base: number | null) =>
     out.push({ metric, baseline: base, candidate: cand, regressed: cand > (base ?? 0) });
-  for (const [name, p] of Object.entries(candidate.providers)) {
+  const first = runs[0] as Result;
+  const worst = (read: (r: Result) => number | undefined) => Math.max(0, ...runs.map((r) => read(r) ?? 0));
+  for (const name of Object.keys(first.providers)) {
     const b = baseline.providers[name];
+    const p = (r: Result) => r.providers[name];
     if (!b) notes.push(`provider ${name} is not in the baseline; its counts are compared with zero`);
-    push(`provider.${name}.duplicates`, p.duplicates, b?.duplicates ?? null);
-    push(`provider.${name}.overLimit`, overLimit(p), b ? overLimit(b) : null);
-    push(`provider.${name}.rejected`, p.rejected, b?.rejected ?? null);
+    push(
+      `provider.${name}.duplicates`,
+      worst((r) => p(r)?.duplicates),
+      b?.duplicates ?? null,
+    );
+    push(
+      `provider.${name}.overLimit`,
+      worst((r) => (p(r) ? overLimit(p(r) as ProviderStats) : 0)),
+      b ? overLimit(b) : null,
+    );
+    // Expected rejections (the scenario's own threshold) vary run to run: that threshold judges them.
+    if (declaredRejectionThreshold(first, name))
+      notes.push(`provider ${name}: rejections are judged by the scenario's own threshold, not compared`);
+    else
+      push(
+        `provider.${name}.rejected`,
+        worst((r) => p(r)?.rejected),
+        b?.rejected ?? null,
+      );
   }
-  for (const c of candidate.campaigns) {
+  for (const c of first.campaigns) {
     const b = baseline.campaigns.find((x) => x.name === c.name);
+    const mine = (r: Result) => r.campaigns.find((x) => x.name === c.name);
     if (!b) notes.push(`campaign ${c.name} is not in the baseline; its counts are compared with zero`);
-    push(`campaign.${c.name}.lost`, c.lost, b?.lost ?? null);
-    push(`campaign.${c.name}.duplicated`, c.duplicated, b?.duplicated ?? null);
+    push(
+      `campaign.${c.name}.lost`,
+      worst((r) => mine(r)?.lost),
+      b?.lost ?? null,
+    );
+    push(
+      `campaign.${c.name}.duplicated`,
+      worst((r) => mine(r)?.duplicated),
+      b?.duplicated ?? null,
+    );
   }
   return out;
 }
 
 /** Units admitted in the worst sliding second beyond the limit (0 when within it or unlimited). */
-function overLimit(p: Result['providers'][string]): number {
+function overLimit(p: ProviderStats): number {
   return p.limitPerSecond === null ? 0 : Math.max(0, p.maxPerSecondWindow - p.limitPerSecond);
 }
 
-function compareEfficiency(candidate: Result, baseline: Result, noise: number): EfficiencyDelta[] {
+// The median of the per-repetition efficiencies: one slow repetition on a busy machine is noise.
+function compareEfficiency(runs: readonly Result[], baseline: Result, noise: number): EfficiencyDelta[] {
   const out: EfficiencyDelta[] = [];
-  const push = (metric: string, c: number | null, b: number | null) => {
-    if (c === null || b === null || b === 0) return;
+  const push = (metric: string, values: (number | null)[], b: number | null) => {
+    const known = values.filter((v): v is number => v !== null);
+    if (known.length === 0 || b === null || b === 0) return;
+    const c = median(known);
     const change = c / b - 1;
     out.push({ metric, baseline: b, candidate: c, change, regressed: change < -noise });
   };
-  for (const [name, p] of Object.entries(candidate.providers)) {
+  for (const name of Object.keys((runs[0] as Result).providers)) {
     const b = baseline.providers[name];
-    if (b)
-      push(`provider.${name}.efficiency`, providerEfficiency(p, candidate.meta.duration), providerEfficiency(b, baseline.meta.duration));
+    const per = runs.map((r) => {
+      const p = r.providers[name];
+      return p ? providerEfficiency(p, r.meta.duration) : null;
+    });
+    if (b) push(`provider.${name}.efficiency`, per, providerEfficiency(b, baseline.meta.duration));
   }
-  push('http.efficiency', httpEfficiency(candidate), httpEfficiency(baseline));
+  push('http.efficiency', runs.map(httpEfficiency), httpEfficiency(baseline));
   return out;
 }
 
@@ -226,9 +277,9 @@ export function latencySamples(result: Result): number[] {
   return out;
 }
 
-function compareLatency(candidate: Result, baseline: Result, o: Required<CompareOptions>, notes: string[]): LatencyDelta | null {
+function compareLatency(runs: readonly Result[], baseline: Result, o: Required<CompareOptions>, notes: string[]): LatencyDelta | null {
   const b = latencySamples(baseline);
-  const c = latencySamples(candidate);
+  const c = runs.flatMap(latencySamples);
   if (b.length < MIN_LATENCY_SECONDS || c.length < MIN_LATENCY_SECONDS) {
     notes.push(`latency not compared: ${b.length} and ${c.length} seconds with traffic (need ${MIN_LATENCY_SECONDS} each)`);
     return null;

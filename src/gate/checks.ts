@@ -50,10 +50,13 @@ export function buildChecks(result: Result): Check[] {
             ),
       );
     }
+    const own = declaredRejectionThreshold(result, name);
     checks.push(
-      p.rejected > 0
-        ? fail(`${base}.rejected`, 'rejected', p.rejected, `${name}: the provider rejected ${p.rejected} ${p.unit} over its limit`)
-        : pass(`${base}.rejected`, 'rejected', 0, `${name}: the provider rejected nothing`),
+      own
+        ? skip(`${base}.rejected`, 'rejected', `${name}: ${p.rejected} ${p.unit} rejected; the scenario's own threshold decides (${own})`)
+        : p.rejected > 0
+          ? fail(`${base}.rejected`, 'rejected', p.rejected, `${name}: the provider rejected ${p.rejected} ${p.unit} over its limit`)
+          : pass(`${base}.rejected`, 'rejected', 0, `${name}: the provider rejected nothing`),
     );
   }
   for (const c of result.campaigns) {
@@ -74,6 +77,19 @@ export function buildChecks(result: Result): Check[] {
     message: `run ${verdict}${why}`,
   });
   return checks;
+}
+
+/**
+ * The scenario's own threshold on a provider's rejections (`provider.<name>.rejected`, or
+ * `provider.rejected` for all providers), as "metric: expression", or null. A scenario that tests
+ * retry behaviour against a mock in `overLimit: reject` mode expects rejections; declaring such a
+ * threshold is how it says so, and the threshold then replaces the built-in "no rejection" check
+ * (and the strict baseline comparison of rejections). Read from the result, so `run` and `gate`
+ * decide alike.
+ */
+export function declaredRejectionThreshold(result: Result, provider: string): string | null {
+  const own = result.thresholds.filter((t) => t.metric === `provider.${provider}.rejected` || t.metric === 'provider.rejected');
+  return own.length > 0 ? own.map((t) => `${t.metric}: ${t.expression}`).join(', ') : null;
 }
 
 // "(18000 extra deliveries; worst: r-1 x101)", leaving out what the source did not measure (a k6 import has no ledger detail).

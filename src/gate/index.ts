@@ -4,6 +4,7 @@ export type { CompareOptions, Comparison, CountDelta, EfficiencyDelta, LatencyDe
 export {
   COMPARE_DEFAULTS,
   checkComparable,
+  checkSameScenario,
   compareWithBaseline,
   describeLatency,
   httpEfficiency,
@@ -11,7 +12,7 @@ export {
   providerEfficiency,
 } from './baseline.ts';
 export type { Check } from './checks.ts';
-export { buildChecks } from './checks.ts';
+export { buildChecks, declaredRejectionThreshold } from './checks.ts';
 export { readLatency, resolveMetric } from './metrics.ts';
 export { parseResultText, readResultFile } from './result-file.ts';
 export type { Comparator, ThresholdExpression, ValueKind } from './threshold-parser.ts';
@@ -19,4 +20,4 @@ export { compare, parseThresholdExpression } from './threshold-parser.ts';
 export type { Threshold, ThresholdContext } from './thresholds.ts';
 export { buildThresholds, evaluateThresholds, parseThresholds } from './thresholds.ts';
 export type { Verdict } from './verdict.ts';
-export { buildVerdict, renderVerdictText } from './verdict.ts';
+export { buildVerdict, renderVerdictText, stampVerdict } from './verdict.ts';

@@ -110,3 +110,13 @@ function round(n: number): number {
 function fmtPct(n: number): string {
   return `${Math.round(n * 1000) / 10}%`;
 }
+
+/**
+ * The result with its `verdict` replaced by the gate's own (thresholds, correctness checks and
+ * validity; no baseline), so the verdict stored in result.json is what `floodgate gate` says of it.
+ */
+export function stampVerdict(result: Result): Result {
+  const v = buildVerdict(result);
+  const status = v.status === 'regression' ? 'fail' : v.status;
+  return { ...result, verdict: { status, exitCode: v.exitCode, reasons: v.reasons } };
+}

@@ -125,7 +125,7 @@ describe('floodgate run', () => {
     );
     const { code, out } = await cli(['run', file, '--target', sink.url, '--out', join(dir, 'out')]);
     expect(code).toBe(1);
-    expect(out).toMatch(/^FAIL \(VALID\) t: 10 requests/);
+    expect(out).toMatch(/^FAIL: 1 of 1 thresholds failed: http\.errors: == 0 \(actual 10\) \(t, 0 s\)/);
     expect(out).toMatch(/FAIL http\.errors: == 0 \(actual 10\)/);
   });
 
@@ -136,7 +136,7 @@ describe('floodgate run', () => {
     );
     const { code, out } = await cli(['run', file, '--target', sink.url, '--out', join(dir, 'out')]);
     expect(code).toBe(3);
-    expect(out).toMatch(/^INVALID \(INVALID\)/);
+    expect(out).toMatch(/^INVALID: the run cannot be trusted: /);
     expect(out).toMatch(/the generator dropped \d+ of \d+ arrivals/);
     const result = await readResult();
     expect(result.validity.verdict).toBe('INVALID');
@@ -154,7 +154,7 @@ describe('floodgate run', () => {
     setTimeout(() => controller.abort(), 700);
     const code = await runCli(['run', file, '--target', sink.url, '--out', join(dir, 'out')], io);
     expect(code).toBe(3);
-    expect(out).toMatch(/^ABORTED/);
+    expect(out).toMatch(/^INVALID: the run cannot be trusted: the run was aborted before its end/);
     const result = await readResult();
     expect(result.meta.aborted).toBe(true);
     expect(result.http.requests).toBeLessThan(100);

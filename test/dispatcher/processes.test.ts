@@ -1,14 +1,25 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { createMockProviders } from '../../mock-providers/index.ts';
 import { createRng } from '../../src/core/index.ts';
-import { startStandInProvider } from '../helpers/stand-in-provider.ts';
 import { call, providersFor, TOKEN, tempDir, waitDone } from './harness.ts';
 import { type DispatcherProcess, killDispatcher, spawnDispatcher, writeConfig } from './process.ts';
 import { defineRateTests } from './rate-cases.ts';
 
 const RECIPIENTS = 20_000;
 const KILLS = 20;
+
+/** Deliveries per recipient as the mock's ledger saw them, through its admin API (`POST /__mock/<name>/lookup`). */
+async function deliveriesOf(adminUrl: string, name: string, recipients: string[]): Promise<Map<string, number>> {
+  const res = await fetch(`${adminUrl}/${name}/lookup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ recipients }),
+  });
+  const { entries } = (await res.json()) as { entries: { recipient: string; delivered: number }[] };
+  return new Map(entries.filter((e) => e.delivered > 0).map((e) => [e.recipient, e.delivered]));
+}
 
 /**
  * Runs a campaign while SIGKILLing the dispatcher process 20 times at seeded random moments,
@@ -25,8 +36,16 @@ async function crashRun(dedupe: boolean, seed: string) {
 }
 
 async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promise<void> | void)[]) {
-  const provider = await startStandInProvider({ dedupe, limit: 5000 });
-  cleanups.push(() => provider.close());
+  // The real Alimtalk mock: a sliding-second limit, and (with dedupe) repeated client keys
+  // answered -1005 with the original id and not delivered again. 50 ms per answer keeps a request
+  // in flight nearly all the time the dispatcher sends (20 requests/s of 250), so the kills land
+  // mid-flight even when a busy machine leaves the dispatcher few seconds of sending; it does not
+  // slow the campaign (4 in flight x 250 / 50 ms = 20,000/s, above the 5,000/s pace).
+  const mocks = createMockProviders({
+    providers: { kakao: { kind: 'alimtalk', tps: 5000, algorithm: 'sliding', dedupe, latency: { fixed: 50 } } },
+  });
+  const { urls, adminUrl } = await mocks.listen();
+  cleanups.push(() => mocks.close());
   const t = tempDir();
   cleanups.push(t.cleanup);
   const db = join(t.dir, 'outbox.db');
@@ -34,7 +53,7 @@ async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promis
     token: TOKEN,
     db,
     port: 0,
-    providers: { kakao: { ...providersFor(provider.url, { tps: '5000/s', batchSize: 250, maxInFlight: 4 }).kakao, timeout: '2s' } },
+    providers: { kakao: { ...providersFor(urls.kakao as string, { tps: '5000/s', batchSize: 250, maxInFlight: 4 }).kakao, timeout: '2s' } },
     sender: { lease: '1s', poll: '20ms' },
   });
   let current: DispatcherProcess | undefined;
@@ -43,7 +62,7 @@ async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promis
   });
   current = await spawnDispatcher(file);
   const created = await call(current.url, '/v1/campaigns', {
-    body: { channel: 'alimtalk', template: 'welcome', generator: { count: RECIPIENTS, pattern: '010{n:8}' } },
+    body: { channel: 'alimtalk', template: 'welcome', params: { name: 'Kim' }, generator: { count: RECIPIENTS, pattern: '010{n:8}' } },
   });
   expect(created.status).toBe(201);
   const id = created.json.id as string;
@@ -61,9 +80,16 @@ async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promis
     (sql.prepare('SELECT recipient FROM recipients WHERE uncertain = 1').all() as { recipient: string }[]).map((r) => r.recipient),
   );
   sql.close();
-  const duplicates = [...provider.deliveries.values()].filter((n) => n > 1).length;
-  console.info(`crash run dedupe=${dedupe}: uncertain rows ${uncertain.size}, duplicated recipients ${duplicates}`, provider.stats());
-  return { done, deliveries: provider.deliveries, uncertain };
+  const all = Array.from({ length: RECIPIENTS }, (_, n) => `010${String(n).padStart(8, '0')}`);
+  const deliveries = await deliveriesOf(adminUrl, 'kakao', all);
+  const duplicates = [...deliveries.values()].filter((n) => n > 1).length;
+  const { admitted, rejected, maxPerSecondWindow } = mocks.providers.kakao?.stats() ?? {};
+  console.info(`crash run dedupe=${dedupe}: uncertain rows ${uncertain.size}, duplicated recipients ${duplicates}`, {
+    admitted,
+    rejected,
+    maxPerSecondWindow,
+  });
+  return { done, deliveries, uncertain };
 }
 
 describe.concurrent('crash safety (20 SIGKILLs of the dispatcher process)', () => {

@@ -77,14 +77,16 @@ describe('against the real mock providers', () => {
         '',
       ].join('\n'),
     );
-    const { code, err } = await cli(['run', file, '--out', join(dir, 'out')]);
+    const { code, out, err } = await cli(['run', file, '--out', join(dir, 'out')]);
     expect(err).toBe('');
     const result = Result.parse(JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')));
     expect(result.campaigns[0]).toMatchObject({ name: 'promo', provider: 'fcm', accepted: 10, delivered: 10, lost: 0, duplicated: 1 });
     expect(result.campaigns[0]?.drainTime).not.toBeNull();
     expect(result.providers.fcm).toMatchObject({ kind: 'fcm', admitted: 11, duplicates: 1 });
     expect(result.thresholds.every((t) => t.ok)).toBe(true);
-    expect(code).toBe(0);
+    // The thresholds expect the duplicate, but the gate's built-in check fails any duplicate.
+    expect(code).toBe(1);
+    expect(out).toMatch(/^FAIL: 1 of \d+ correctness checks failed: fcm: 1 recipient\(s\) got the same message more than once/);
   });
 
   it('starts the mocks embedded from the scenario and serves stats to the ledger source', { timeout: 10_000 }, async () => {

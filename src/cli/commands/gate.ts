@@ -8,9 +8,9 @@ import type { Command } from '../io.ts';
 
 /**
  * `floodgate gate`: the verdict of a result (thresholds, correctness checks, validity) and, with
- * `--baseline`, of its comparison; the exit code is the verdict. Interleaved repetitions
- * (`--repeat N`) belong to `floodgate run`, which can alternate baseline-like and candidate
- * runs; the gate compares the two result files it is given.
+ * `--baseline`, of its comparison; the exit code is the verdict. `floodgate run` judges with the
+ * same {@link buildVerdict}; repetitions (`--repeat N`) belong to `run`, the gate compares the two
+ * result files it is given.
  */
 export const gateCommand: Command = {
   name: 'gate',
@@ -27,8 +27,9 @@ Options:
   --alpha A        significance level of the Mann-Whitney test (default 0.05)
   --junit FILE     also write JUnit XML there
 
-On a noisy machine, record baseline and candidate with \`floodgate run --repeat N\`, which
-interleaves their runs; the gate compares the two result files it is given.
+\`floodgate run\` prints this same verdict for the result it writes. On a noisy machine,
+\`floodgate run --repeat N --baseline old.json\` pools N runs of the candidate against the
+baseline (see floodgate run --help); the gate compares the two result files it is given.
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('gate', argv, { ...COMPARE_FLAGS, junit: { type: 'string' } });

@@ -1,25 +1,9 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { ExitCode, InputError } from '../../core/index.ts';
-import { renderHtmlReport, renderJson, renderJunit, renderMarkdown } from '../../report/index.ts';
+import { dirname, resolve } from 'node:path';
+import { ExitCode } from '../../core/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
 import type { Command } from '../io.ts';
-
-const FORMATS = ['html', 'md', 'junit', 'json'] as const;
-type Format = (typeof FORMATS)[number];
-const FILE_NAMES: Record<Format, string> = { html: 'report.html', md: 'summary.md', junit: 'junit.xml', json: 'summary.json' };
-
-function parseFormats(value: string | undefined): Format[] {
-  const requested = (value ?? 'all').split(',').map((s) => s.trim());
-  if (requested.includes('all')) return [...FORMATS];
-  for (const f of requested) {
-    if (!(FORMATS as readonly string[]).includes(f)) {
-      throw new InputError('FG_USAGE', `floodgate report: unknown --format "${f}"; use ${FORMATS.join(', ')} or all`);
-    }
-  }
-  return requested as Format[];
-}
+import { parseReportFormats, writeReportFiles } from '../report-files.ts';
 
 /** `floodgate report`: renders a result as HTML, Markdown, JUnit XML and JSON files. */
 export const reportCommand: Command = {
@@ -44,26 +28,12 @@ Options:
       format: { type: 'string' },
       out: { type: 'string' },
     });
-    const formats = parseFormats(values.format);
+    const formats = parseReportFormats('report', values.format);
     const { result, resultPath, comparison } = await loadResultAndComparison('report', io.cwd, positionals[0], values);
     const out = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
-    await mkdir(out, { recursive: true });
-    const render: Record<Format, () => string | Promise<string>> = {
-      html: () => renderHtmlReport(result, comparison),
-      md: () => renderMarkdown(result, comparison),
-      junit: () => renderJunit(result, comparison),
-      json: () => renderJson(result, comparison),
-    };
-    for (const format of formats) {
-      const path = join(out, FILE_NAMES[format]);
-      await writeFile(path, await render[format]());
-      io.stdout.write(`${path}\n`);
-    }
-    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile) {
-      await appendFile(summaryFile, `${renderMarkdown(result, comparison)}\n`);
-      io.stdout.write(`appended the summary to ${summaryFile}\n`);
-    }
+    const { paths, stepSummary } = await writeReportFiles(out, result, comparison, formats, io);
+    for (const format of formats) io.stdout.write(`${paths[format]}\n`);
+    if (stepSummary) io.stdout.write(`appended the summary to ${stepSummary}\n`);
     return ExitCode.Pass;
   },
 };

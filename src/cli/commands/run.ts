@@ -1,29 +1,61 @@
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { InputError, systemClock } from '../../core/index.ts';
-import { evaluateThresholds } from '../../gate/index.ts';
-import { defaultRunDir, runScenario, writeResultFile } from '../../runner/index.ts';
+import { relative, resolve } from 'node:path';
+import { InputError, type Result, systemClock } from '../../core/index.ts';
+import {
+  buildVerdict,
+  checkSameScenario,
+  compareWithBaseline,
+  evaluateThresholds,
+  renderVerdictText,
+  stampVerdict,
+} from '../../gate/index.ts';
+import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
+import { COMPARE_FLAGS, loadBaseline } from '../compare-input.ts';
 import type { CliIo, Command } from '../io.ts';
+import { writeReportFiles } from '../report-files.ts';
 import { loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter } from '../run/progress.ts';
+import { pickRepresentative, type Repetition, runDirectory, writeRepetition } from '../run/repetitions.ts';
 import { RUN_WIRING, type RunWiring } from '../run/wiring.ts';
 import { VERSION } from '../version.ts';
 
 const USAGE = `Usage: floodgate run <scenario.yaml> [options]
 
-Starts what the scenario says (or uses --target), drives its load, tracks its campaigns,
-and writes reports/<scenario>/<timestamp>/result.json.
+Starts what the scenario says (or uses --target), drives its load, tracks its campaigns, and
+judges the run exactly as \`floodgate gate\` judges result.json: the scenario's thresholds, the
+built-in correctness checks (duplicates, lost recipients, a sliding second over a provider's
+limit, provider rejections) and the run's validity. Prints the verdict first, then the details
+and the report's path. Writes into reports/<scenario>/<timestamp>/ (or --out):
+  result.json, report.html (self-contained), summary.md, junit.xml
+and appends the Markdown summary to $GITHUB_STEP_SUMMARY when it is set.
+
+A scenario that expects rejections (a mock in overLimit: reject mode, to test retries) says so
+with its own threshold, e.g. \`provider.alimtalk.rejected: "< 500"\`: that threshold then replaces
+the built-in "no rejection" check (and the baseline does not compare rejections strictly).
 
 Options:
-  --target URL   the system under test (overrides system.dispatcher)
-  --scale F      shrink counts and durations by F, keep rates (e.g. 0.01)
-  --out DIR      write result.json into DIR instead of reports/<scenario>/<timestamp>
-  --json         print a JSON summary on stdout instead of the verdict line
-  -h, --help     this text
+  --target URL     the system under test (overrides system.dispatcher)
+  --scale F        shrink counts and durations by F, keep rates (e.g. 0.01)
+  --out DIR        write into DIR instead of reports/<scenario>/<timestamp>
+  --baseline FILE  compare with a result of the same scenario (exit 2 on a regression)
+  --noise P        a latency or throughput change smaller than this is noise (default 10%)
+  --alpha A        significance level of the Mann-Whitney test (default 0.05)
+  --repeat N       run the scenario N times, one after another (default 1); see below
+  --json           print a JSON summary on stdout instead of the verdict text
+  -h, --help       this text
 
-Exit codes: 0 pass, 1 thresholds failed, 3 run invalid (target unreachable, generator
-saturated, aborted), 4 bad scenario or arguments.
+--repeat N, for noisy machines: runs the candidate N times in a row (it does not interleave
+baseline runs: floodgate has no way to run the baseline's build; the baseline is the one result
+file given, so record it on a quiet machine). Each repetition is written to repeat-<i>/result.json.
+Thresholds and correctness checks are judged per repetition, and the run is judged and reported
+by its worst repetition (whose result.json is copied next to the reports). Against --baseline the
+repetitions are pooled: correctness counts take the worst repetition, throughput efficiency the
+median of the per-repetition figures, latency the per-second p95 samples of all repetitions
+together (one Mann-Whitney test and bootstrap interval on the pool).
+
+Exit codes: 0 pass, 1 thresholds or correctness checks failed, 2 regression against the baseline,
+3 run invalid (target unreachable, generator saturated, aborted), 4 bad scenario or arguments.
 `;
 
 function gitCommit(cwd: string): string | null {
@@ -42,13 +74,15 @@ function gitCommit(cwd: string): string | null {
 export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
   return {
     name: 'run',
-    summary: 'run a scenario: open-model load, sweeps, campaigns; write result.json',
+    summary: 'run a scenario, write result.json and reports, and gate it (the exit code is the verdict)',
     usage: USAGE,
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values, positionals } = parseCommandArgs('run', argv, {
+        ...COMPARE_FLAGS,
         target: { type: 'string' },
         scale: { type: 'string' },
         out: { type: 'string' },
+        repeat: { type: 'string' },
         json: { type: 'boolean' },
       });
       const file = positionals[0];
@@ -56,49 +90,86 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         throw new InputError('FG_USAGE', 'floodgate run: give exactly one scenario file (see floodgate run --help)');
       const scale = numberFlag('run', 'scale', values.scale) ?? 1;
       if (!(scale > 0)) throw new InputError('FG_USAGE', `floodgate run: --scale must be above 0, got ${values.scale}`);
+      const repeat = numberFlag('run', 'repeat', values.repeat) ?? 1;
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT)
+        throw new InputError('FG_USAGE', `floodgate run: --repeat must be a whole number from 1 to ${MAX_REPEAT}, got ${values.repeat}`);
       if (values.target !== undefined && !/^https?:\/\/[^/]+/.test(values.target)) {
         throw new InputError('FG_USAGE', `floodgate run: --target must be an http(s) URL, got "${values.target}"`);
       }
+      const baseline = await loadBaseline('run', io.cwd, values);
       const path = resolve(io.cwd, file);
       // Plan files are named relative to the working directory, like the scenario itself.
       const planValues = wiring.resolvePlanValue;
       const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
       const loaded = await loadScenario(path, { scale, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
-      const progress = createProgressWriter(io.stderr);
-      let result: Awaited<ReturnType<typeof runScenario>>;
-      try {
-        result = await runScenario(loaded.scenario, {
-          clock: systemClock,
-          signal: io.signal,
-          meta: { toolVersion: VERSION, gitCommit: gitCommit(io.cwd), scenarioFile: file, scenarioHash: loaded.hash, scale },
-          ...(values.target ? { target: values.target } : {}),
-          ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
-          ...(wiring.fit ? { fit: wiring.fit } : {}),
-          evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
-          cpuUsage: () => process.cpuUsage(),
-          onProgress: (p) => progress.update(p),
-        });
-      } finally {
-        progress.done();
+      if (baseline) checkSameScenario(baseline.baseline, { name: loaded.scenario.name, hash: loaded.hash }, baseline.options.label);
+      const runOnce = async (): Promise<Result> => {
+        const progress = createProgressWriter(io.stderr);
+        try {
+          const result = await runScenario(loaded.scenario, {
+            clock: systemClock,
+            signal: io.signal,
+            meta: { toolVersion: VERSION, gitCommit: gitCommit(io.cwd), scenarioFile: file, scenarioHash: loaded.hash, scale },
+            ...(values.target ? { target: values.target } : {}),
+            ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
+            ...(wiring.fit ? { fit: wiring.fit } : {}),
+            evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
+            cpuUsage: () => process.cpuUsage(),
+            onProgress: (p) => progress.update(p),
+          });
+          // result.json carries the gate's verdict, so `floodgate gate result.json` says the same.
+          return stampVerdict(result);
+        } finally {
+          progress.done();
+        }
+      };
+      const runs: Repetition[] = [];
+      let root = '';
+      for (let i = 0; i < repeat && !io.signal.aborted; i++) {
+        if (repeat > 1) io.stderr.write(`repetition ${i + 1} of ${repeat}\n`);
+        const result = await runOnce();
+        if (i === 0) root = runDirectory(io.cwd, values.out ? resolve(io.cwd, values.out) : null, result);
+        runs.push(await writeRepetition(root, i, repeat, result));
+        if (repeat > 1) io.stderr.write(`repetition ${i + 1}: ${buildVerdict(result).headline}\n`);
       }
-      const dir = values.out ? resolve(io.cwd, values.out) : defaultRunDir(io.cwd, result);
-      const written = await writeResultFile(dir, result);
+      const chosen = pickRepresentative(runs);
+      const resultPath = runs.length > 1 ? await writeResultFile(root, chosen.result) : chosen.path;
+      const comparison = baseline
+        ? compareWithBaseline(
+            runs.map((r) => r.result),
+            baseline.baseline,
+            baseline.options,
+          )
+        : null;
+      const verdict = buildVerdict(chosen.result, comparison);
+      const { paths, stepSummary } = await writeReportFiles(root, chosen.result, comparison, RUN_REPORTS, io);
+      const files = { result: resultPath, report: paths.html, summary: paths.md, junit: paths.junit };
       if (values.json) {
-        const { status, exitCode, reasons } = result.verdict;
-        io.stdout.write(`${JSON.stringify({ status, exitCode, validity: result.validity, result: written, reasons })}\n`);
-      } else {
-        const label = result.meta.aborted ? 'ABORTED' : result.verdict.status.toUpperCase();
+        const { status, exitCode, headline, reasons } = verdict;
+        const repetitions = runs.map((r) => r.path);
         io.stdout.write(
-          `${label} (${result.validity.verdict}) ${loaded.scenario.name}: ${result.http.requests} requests, ${result.campaigns.length} campaign(s), ${result.sweeps.length} sweep(s)\n`,
+          `${JSON.stringify({ status, exitCode, headline, validity: chosen.result.validity, ...files, repetitions, reasons })}\n`,
         );
-        for (const reason of result.verdict.reasons) io.stdout.write(`  - ${reason}\n`);
-        for (const t of result.thresholds) io.stdout.write(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.message}\n`);
-        io.stdout.write(`result: ${written}\n`);
+      } else {
+        io.stdout.write(renderVerdictText(verdict));
+        if (runs.length > 1) {
+          io.stdout.write(`\nRepetitions (judged by ${relative(root, chosen.path)}):\n`);
+          for (const r of runs) io.stdout.write(`  ${relative(root, r.path)}: ${buildVerdict(r.result).headline}\n`);
+        }
+        io.stdout.write(`\nresult: ${files.result}\nreport: ${files.report}\n`);
+        io.stdout.write(`summary: ${files.summary}\njunit: ${files.junit}\n`);
+        if (stepSummary) io.stdout.write(`appended the summary to ${stepSummary}\n`);
       }
-      return result.verdict.exitCode;
+      return verdict.exitCode;
     },
   };
 }
+
+/** Reports `run` writes next to result.json (summary.json is `floodgate report`'s). */
+const RUN_REPORTS = ['html', 'md', 'junit'] as const;
+
+/** More repetitions than this is a typo, not a plan. */
+const MAX_REPEAT = 100;
 
 /** `floodgate run`. */
 export const runCommand: Command = createRunCommand();
