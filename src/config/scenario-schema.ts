@@ -167,12 +167,28 @@ const System = z
   })
   .strict();
 
+const PrometheusName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name');
+
 const Monitor = z
   .object({
     name: z.string().optional(),
     /** An absolute URL, or a path on the target such as `/metrics`. */
     url: z.union([z.url(), z.string().startsWith('/')]),
-    series: z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name')).min(1),
+    /**
+     * The series to keep: a metric name (kept as `<monitor name>.<metric>`), or `{ metric, as }`
+     * to keep it under a short name (`{ metric: process_resident_memory_bytes, as: rss }` is
+     * `dispatcher.rss`, for thresholds such as `dispatcher.rss.max: "< 256MB"`).
+     */
+    series: z
+      .array(
+        z.union([
+          PrometheusName,
+          z
+            .object({ metric: PrometheusName, as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a short name (letters, digits, _)') })
+            .strict(),
+        ]),
+      )
+      .min(1),
   })
   .strict();
 

@@ -8,7 +8,8 @@ export interface PrometheusMonitor {
   name?: string;
   /** Absolute, or a path on the target. */
   url: string;
-  series: readonly string[];
+  /** Metric names, or `{ metric, as }` to keep a metric under a short name. */
+  series: readonly (string | { readonly metric: string; readonly as: string })[];
 }
 
 /** What the monitors collected. */
@@ -100,9 +101,10 @@ export function startMonitors(options: MonitorOptions): Monitors {
       const text = await res.body.text();
       if (res.statusCode >= 400) throw new Error(`HTTP ${res.statusCode}`);
       const t = Math.max(0, Math.round(clock.now() - runStart));
-      const wanted = new Set(m.series);
+      const wanted = new Map(m.series.map((entry) => (typeof entry === 'string' ? [entry, entry] : [entry.metric, entry.as])));
       for (const s of parsePrometheusText(text)) {
-        if (wanted.has(s.name) && Number.isFinite(s.value)) push(m.name ? `${m.name}.${s.name}` : s.name, s.labels, url, t, s.value);
+        const as = wanted.get(s.name);
+        if (as !== undefined && Number.isFinite(s.value)) push(m.name ? `${m.name}.${as}` : as, s.labels, url, t, s.value);
       }
     } catch (error) {
       const message = `${url}: ${(error as Error).message}`;

@@ -42,7 +42,7 @@ describe('startMonitors', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const monitors = startMonitors({
       prometheus: [
-        { name: 'dispatcher', url: '/metrics', series: ['hikaricp_connections_pending', 'executor_queued_tasks'] },
+        { name: 'dispatcher', url: '/metrics', series: ['hikaricp_connections_pending', { metric: 'executor_queued_tasks', as: 'queue' }] },
         { url: `${origin}/broken`, series: ['up'] },
       ],
       origin,
@@ -54,9 +54,8 @@ describe('startMonitors', () => {
     await new Promise((r) => setTimeout(r, 700));
     const report = await monitors.stop();
     const names = report.series.map((s) => s.name);
-    expect(names).toEqual(
-      expect.arrayContaining(['dispatcher.hikaricp_connections_pending', 'dispatcher.executor_queued_tasks', 'generator.cpuPercent']),
-    );
+    expect(names).toEqual(expect.arrayContaining(['dispatcher.hikaricp_connections_pending', 'dispatcher.queue', 'generator.cpuPercent']));
+    expect(names).not.toContain('dispatcher.executor_queued_tasks');
     expect(names).not.toContain('dispatcher.jvm_memory_used_bytes');
     const pending = report.series.find((s) => s.name === 'dispatcher.hikaricp_connections_pending');
     expect(pending?.labels).toEqual({ pool: 'HikariPool-1' });

@@ -1,7 +1,7 @@
 import type { PlanValueResolver } from '../../config/index.ts';
 import { fitUsl } from '../../planner/index.ts';
 import type { StartEmbeddedSystem, UslFit } from '../../runner/index.ts';
-import { startEmbeddedSystem } from './embedded.ts';
+import { startEmbeddedSystemInChild } from './embedded-process.ts';
 import { createPlanValueResolver } from './plan-values.ts';
 
 /**
@@ -9,7 +9,7 @@ import { createPlanValueResolver } from './plan-values.ts';
  * (the embedded mocks and reference dispatcher, the planner's USL fit, plan values), injected so
  * the runner depends only on interfaces and tests can pass their own.
  *
- * - `startEmbedded`: `startEmbeddedSystem` (mock-providers/ and dispatcher/).
+ * - `startEmbedded`: `startEmbeddedSystemInChild` (mock-providers/ and dispatcher/ in a child process).
  * - `fit`: the planner's `fitUsl` (src/planner).
  * - `resolvePlanValue`: builds the plan with the planner and returns the named value
  *   (`targetTps`, `feature.<name>.tps`, ... see PLAN_VALUE_NAMES in src/config).
@@ -21,4 +21,8 @@ export interface RunWiring {
 }
 
 /** The defaults `floodgate run` uses; tests may pass their own to the command factory. */
-export const RUN_WIRING: RunWiring = { startEmbedded: startEmbeddedSystem, fit: fitUsl, resolvePlanValue: createPlanValueResolver() };
+export const RUN_WIRING: RunWiring = {
+  startEmbedded: startEmbeddedSystemInChild,
+  fit: fitUsl,
+  resolvePlanValue: createPlanValueResolver(),
+};
