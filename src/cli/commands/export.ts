@@ -11,7 +11,7 @@ import { VERSION } from '../version.ts';
 const USAGE = `Usage: floodgate export k6 <scenario.yaml> [--out DIR] [--parallelism N] [--scale F]
 
 Writes a k6 script (<name>.k6.js: ramping-arrival-rate stages, request templates, thresholds
-mapped to k6's) and a k6-operator TestRun manifest (<name>.testrun.yaml), for runs across
+mapped to k6's) and a k6-operator TestRun manifest (floodgate-<name>.testrun.yaml), for runs across
 many machines. Run the script with \`k6 run -e BASE_URL=http://your-dispatcher <name>.k6.js\`
 (MOCKS_URL=<floodgate mock URL> fills the provider figures), then
 \`floodgate import k6 summary.json\` and \`floodgate gate\` on the result.
