@@ -80,6 +80,8 @@ describe('README.md', () => {
       expect(existsSync(m[1] as string), m[1]).toBe(true);
     }
     for (const m of readme.matchAll(/npm run ([\w:-]+)/g)) expect(pkg.scripts[m[1] as string], m[0]).toBeDefined();
+    for (const script of Object.keys(pkg.scripts).filter((k) => k.startsWith('bench:')))
+      expect(readme, script).toContain(`npm run ${script}`);
     expect(readme).toContain('](docs/report.png)');
   });
 
