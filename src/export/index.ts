@@ -1,6 +1,10 @@
-/** Export and import for runs on other engines: k6 summaries in (the k6 script export is to come). */
+/** Export and import for runs on other engines: k6 scripts and k6-operator TestRuns out, k6 summaries in. */
 
+export type { K6ExportOptions } from './k6-export.ts';
+export { renderK6Script, renderK6TestRun, toArrivalStages, toK6Duration, toK8sName } from './k6-export.ts';
 export type { K6ImportOptions } from './k6-import.ts';
 export { FLOODGATE_K6_METRICS, importK6Summary, K6_CO_NOTE } from './k6-import.ts';
 export type { K6Metric, K6MetricType, K6Summary, K6SummaryFormat } from './k6-summary.ts';
 export { parseK6Summary } from './k6-summary.ts';
+export type { K6ThresholdMap } from './k6-thresholds.ts';
+export { toK6Thresholds } from './k6-thresholds.ts';

@@ -1,5 +1,6 @@
 import type { Command } from '../io.ts';
 import { dispatcherCommand } from './dispatcher.ts';
+import { exportCommand } from './export.ts';
 import { fitCommand } from './fit.ts';
 import { gateCommand } from './gate.ts';
 import { importCommand } from './import.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   reportCommand,
   gateCommand,
+  exportCommand,
 ];
