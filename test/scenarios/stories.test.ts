@@ -54,8 +54,8 @@ describe('the five story scenarios', () => {
     expect(weights.map((w) => (w / total) * 375)).toEqual([93.75, 140.625, 140.625]);
     const bound = (metric: string) => thresholds.find((t) => t.metric === metric)?.expression.value;
     expect(bound('http.latency.avg')).toBe(200);
-    expect(bound('dispatcher.floodgate_dispatcher_nodejs_heap_size_used_bytes.max')).toBe(256 * 1024 ** 2);
-    expect(scenario.monitors.prometheus[0]?.series).toContain('floodgate_dispatcher_nodejs_heap_size_used_bytes');
+    expect(bound('dispatcher.heap.max')).toBe(256 * 1024 ** 2);
+    expect(scenario.monitors.prometheus[0]?.series).toContainEqual({ metric: 'floodgate_dispatcher_nodejs_heap_size_used_bytes', as: 'heap' });
   });
 
   it("story 3's callback ramp is the team's Artillery phases against the report endpoint", async () => {
