@@ -55,7 +55,10 @@ describe('the five story scenarios', () => {
     const bound = (metric: string) => thresholds.find((t) => t.metric === metric)?.expression.value;
     expect(bound('http.latency.avg')).toBe(200);
     expect(bound('dispatcher.heap.max')).toBe(256 * 1024 ** 2);
-    expect(scenario.monitors.prometheus[0]?.series).toContainEqual({ metric: 'floodgate_dispatcher_nodejs_heap_size_used_bytes', as: 'heap' });
+    expect(scenario.monitors.prometheus[0]?.series).toContainEqual({
+      metric: 'floodgate_dispatcher_nodejs_heap_size_used_bytes',
+      as: 'heap',
+    });
   });
 
   it("story 3's callback ramp is the team's Artillery phases against the report endpoint", async () => {
