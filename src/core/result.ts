@@ -122,7 +122,14 @@ export const SweepStats = z.object({
     })
     .nullable(),
   targetTps: z.number().nullable(),
-  /** (peak throughput - target) / target; null without a target. */
+  /**
+   * The capacity headroom is judged on: the fitted X(N*) capped by the best measured throughput
+   * when the sweep went past N* (the USL overshoots a hard ceiling, and a plan must not claim
+   * more than was measured); the fit's X(N*) when it extrapolates beyond the last step; the
+   * best measurement without a fit. Optional: results before it carry only `usl.xPeak`.
+   */
+  peak: z.number().nullable().optional(),
+  /** (peak - target) / target; null without a target. */
   headroom: z.number().nullable(),
 });
 export type SweepStats = z.infer<typeof SweepStats>;

@@ -133,7 +133,9 @@ function resolveSweep(key: string, rest: string[]): MetricRef | UnknownMetric {
     kind: field === 'peak' ? 'rate' : 'fraction',
     read: (r) => {
       const sweeps = name === undefined ? r.sweeps : r.sweeps.filter((s) => s.name === name);
-      const values = sweeps.map((s) => (field === 'peak' ? s.usl?.xPeak : s.headroom)).filter((v): v is number => typeof v === 'number');
+      const values = sweeps
+        .map((s) => (field === 'peak' ? (s.peak ?? s.usl?.xPeak) : s.headroom))
+        .filter((v): v is number => typeof v === 'number');
       return values.length === 0 ? null : Math.min(...values);
     },
   };

@@ -41,9 +41,8 @@ export interface SweepOptions {
  * A closed-loop concurrency sweep with autocannon, the tool made for it: at each step `n`
  * connections each send the next request as soon as the last response arrives, so the
  * throughput at `n` is what the system can serve with `n` requests outstanding. The points
- * then go to the USL fit for peak, knee and roof; headroom compares the peak (the fitted
- * X(N*), or the best measured throughput without a fit) with the target TPS:
- * headroom = (peak - target) / target.
+ * then go to the USL fit for peak, knee and roof; headroom compares the peak (see
+ * {@link capacityPeak}) with the target TPS: headroom = (peak - target) / target.
  *
  * Every response time is recorded into our own histogram (autocannon's summary has no p95
  * and is not mergeable). Closed-loop latency has no coordinated-omission correction on
@@ -65,8 +64,7 @@ export async function runSweep(spec: SweepSpec, options: SweepOptions): Promise<
       usl = null; // too few or degenerate points: report the measurements without a model
     }
   }
-  const measuredPeak = points.reduce((m, p) => Math.max(m, p.throughput), 0);
-  const peak = usl?.xPeak ?? (points.length > 0 ? measuredPeak : null);
+  const peak = capacityPeak(points, usl);
   const target = spec.targetTps ?? null;
   return {
     name: spec.name,
@@ -74,6 +72,7 @@ export async function runSweep(spec: SweepSpec, options: SweepOptions): Promise<
     points,
     usl,
     targetTps: target,
+    peak,
     headroom: target !== null && target > 0 && peak !== null ? (peak - target) / target : null,
   };
 }
@@ -126,4 +125,18 @@ async function runStep(spec: SweepSpec, connections: number, options: SweepOptio
 function steadyThroughput(responses: number, first: number | undefined, last: number, result: autocannon.Result): number {
   if (first !== undefined && responses >= 3 && last > first) return ((responses - 1) * 1000) / (last - first);
   return result.duration > 0 ? result.requests.total / result.duration : 0;
+}
+
+/**
+ * The capacity a sweep supports. Past the fitted N*, the measurements are the evidence and the
+ * fit's X(N*) is capped by the best measured throughput: the USL's smooth curve overshoots a
+ * hard ceiling (3-8% on noiseless min(N, c)/s data), and a plan must not claim capacity that was
+ * never seen. Short of N*, the fit's X(N*) extrapolates. Without a fit, the best measurement.
+ */
+export function capacityPeak(points: SweepStats['points'], usl: SweepStats['usl']): number | null {
+  if (points.length === 0) return null;
+  const measured = points.reduce((m, p) => Math.max(m, p.throughput), 0);
+  if (!usl || usl.xPeak === null) return measured;
+  const lastN = points.reduce((m, p) => Math.max(m, p.concurrency), 0);
+  return usl.nPeak !== null && usl.nPeak <= lastN ? Math.min(usl.xPeak, measured) : usl.xPeak;
 }
