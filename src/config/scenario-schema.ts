@@ -37,6 +37,23 @@ export const SCENARIO_DEFAULTS = {
   recipientPool: { count: 1000, pattern: 'user-{n}' },
   /** The embedded dispatcher's API token (a test token: it guards a throwaway local server). */
   token: 'floodgate-run-token',
+  /**
+   * The request that starts a campaign without its own `start`: the reference dispatcher's
+   * `POST /v1/campaigns` with a recipient generator, so the runner knows the exact recipient set.
+   * `{{channel}}`, `{{count}}`, ... are filled from the campaign step.
+   */
+  campaignStart: {
+    method: 'POST',
+    path: '/v1/campaigns',
+    headers: { authorization: 'Bearer {{token}}' },
+    body: {
+      channel: '{{channel}}',
+      provider: '{{provider}}',
+      template: '{{template}}',
+      params: '{{params}}',
+      generator: { count: '{{count}}', pattern: '{{pattern}}' },
+    },
+  },
 } as const;
 
 /** The value names a plan reference may ask for (resolved by the planner via the CLI). */

@@ -1,5 +1,13 @@
 import { stringify } from 'yaml';
-import type { CampaignStep, Frozen, PhasesStep, RateValue, Scenario, SweepStep } from '../config/index.ts';
+import {
+  type CampaignStep,
+  type Frozen,
+  type PhasesStep,
+  type RateValue,
+  SCENARIO_DEFAULTS,
+  type Scenario,
+  type SweepStep,
+} from '../config/index.ts';
 import { K6_RUNTIME } from './k6-runtime.ts';
 import { toK6Thresholds } from './k6-thresholds.ts';
 
@@ -107,18 +115,7 @@ function campaignStep(c: Frozen<CampaignStep>, requestTimeout: number): K6Step {
     pattern: c.pattern,
     name: c.name,
   };
-  const start = c.start ?? {
-    method: 'POST' as const,
-    path: '/v1/campaigns',
-    headers: { authorization: 'Bearer {{token}}' },
-    body: {
-      channel: '{{channel}}',
-      provider: '{{provider}}',
-      template: '{{template}}',
-      params: '{{params}}',
-      generator: { count: '{{count}}', pattern: '{{pattern}}' },
-    },
-  };
+  const start = c.start ?? SCENARIO_DEFAULTS.campaignStart;
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') {
       const whole = /^\{\{\s*(\w+)\s*\}\}$/.exec(v)?.[1];

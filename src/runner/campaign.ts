@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { SCENARIO_DEFAULTS } from '../config/index.ts';
 import type { CampaignStats, Clock } from '../core/index.ts';
 import { createRng } from '../core/index.ts';
 import type { LedgerEntry, LedgerSource } from './ledger.ts';
@@ -64,18 +65,7 @@ export function expandRecipients(pattern: string, count: number): string[] {
 
 /** The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator). */
 export function defaultStartRequest(): TemplateSpec {
-  return {
-    method: 'POST',
-    path: '/v1/campaigns',
-    headers: { authorization: 'Bearer {{token}}' },
-    body: {
-      channel: '{{channel}}',
-      provider: '{{provider}}',
-      template: '{{template}}',
-      params: '{{params}}',
-      generator: { count: '{{count}}', pattern: '{{pattern}}' },
-    },
-  };
+  return SCENARIO_DEFAULTS.campaignStart as TemplateSpec;
 }
 
 /**
