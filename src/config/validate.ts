@@ -62,10 +62,12 @@ function toIssues(schema: z.ZodType, source: YamlSource, issue: ZodIssue): Issue
     return [{ path, message: 'is required', location: source.locate(path) }];
   }
   if (issue.code === 'invalid_union') {
-    // Report the branch that got furthest: the one with the fewest issues.
-    const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => a.length - b.length);
+    // Report the branch that got furthest: one that passed the type check (its issues say why the
+    // value is wrong, e.g. "a rate cannot be negative"), the one with the fewest issues among those.
+    const typeOnly = (b: readonly ZodIssue[]) => b.every((i) => i.code === 'invalid_type' && i.path.length === 0);
+    const branches = issue.errors.filter((b) => b.length > 0 && !typeOnly(b)).sort((a, b) => a.length - b.length);
     const best = branches[0];
-    if (best && branches.length > 0 && best.every((i) => i.code !== 'invalid_type' || i.path.length > 0)) {
+    if (best) {
       return best.flatMap((inner) => toIssues(schema, source, { ...inner, path: [...issue.path, ...inner.path] }));
     }
   }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ProviderConfig as MockProviderConfig } from '../../../mock-providers/index.ts';
 import {
   type Frozen,
   type PlanValueResolver,
@@ -51,6 +53,7 @@ export async function loadScenario(
     ? (Object.fromEntries(Object.entries(data.thresholds).filter(([, v]) => isExpressions(v))) as Record<string, string | string[]>)
     : {};
   const providers = isObject(data?.system?.providers) ? Object.keys(data.system.providers) : [];
+  issues.push(...embeddedMockIssues(source, data?.system?.providers));
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
   const built = buildThresholds(thresholdSpec, { providers, ...(campaigns ? { campaigns } : {}) });
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
@@ -123,4 +126,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function isExpressions(x: unknown): x is string | string[] {
   return typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((y) => typeof y === 'string'));
+}
+
+/**
+ * The scenario schema keeps each embedded mock's config opaque (the mocks own it); check it here
+ * against the mocks' own schema, so a bad mock setting is reported with the rest, with its
+ * position and hint, before anything starts. Providers with a `url` are external: not checked.
+ */
+function embeddedMockIssues(source: Parameters<typeof validateSource>[1], providers: unknown): Issue[] {
+  if (!isObject(providers)) return [];
+  const embedded = Object.entries(providers).filter(([, p]) => isObject(p) && !('url' in p) && 'kind' in p);
+  if (embedded.length === 0) return [];
+  const shape = z
+    .object({
+      system: z
+        .object({ providers: z.object(Object.fromEntries(embedded.map(([name]) => [name, MockProviderConfig]))).passthrough() })
+        .passthrough(),
+    })
+    .passthrough();
+  try {
+    validateSource(shape, source);
+    return [];
+  } catch (error) {
+    if (error instanceof FloodgateError) return [...error.issues];
+    throw error;
+  }
 }

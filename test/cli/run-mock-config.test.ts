@@ -1,0 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.ts';
+
+describe('floodgate run: embedded mock configs are checked with the scenario', () => {
+  it('reports a bad mock setting with its position and hint, with the other problems, before starting anything', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fg-run-')), 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: bad-mock',
+        'system:',
+        '  providers:',
+        '    alimtalk: { kind: alimtalk, tps: -5, overLimt: reject }',
+        '    theirs: { url: "http://127.0.0.1:9/" }',
+        'load:',
+        '  - campaign: { name: w, channel: alimtalk, recipients: 10, template: welcome, params: { name: x } }',
+        'thresholds:',
+        '  campaign.w.lost: "== zero"',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await cli(['run', file]);
+    expect(code).toBe(4);
+    expect(err).toContain(`${file}:4:38 system.providers.alimtalk.tps: a rate cannot be negative, got -5`);
+    expect(err).toContain(`${file}:4:42 system.providers.alimtalk.overLimt: unknown key \`overLimt\` (did you mean \`overLimit\`?)`);
+    expect(err).toMatch(/campaign\.w\.lost: "== zero"/);
+    expect(err).not.toMatch(/theirs/);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+});
