@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, InputError, type Issue, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
 
 /**
  * The dispatcher's configuration: every default lives here and nowhere else (`prefault` feeds
@@ -114,13 +114,7 @@ export type DispatcherConfigInput = z.input<typeof DispatcherConfig>;
 
 /** Validates a config object (for embedding and tests); YAML files go through `loadConfigFile`. */
 export function parseDispatcherConfig(input: unknown): DispatcherConfig {
-  const result = DispatcherConfig.safeParse(input);
-  if (result.success) return result.data;
-  const issues: Issue[] = result.error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    message: i.message,
-  }));
-  throw new InputError('FG_CONFIG_INVALID', `dispatcher config: ${issues.length} problem(s)`, { issues });
+  return parseConfigObject(DispatcherConfig, input, 'dispatcher config');
 }
 
 /** The channel a provider kind serves: campaigns name a channel, the config maps it to accounts. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, fraction, InputError, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, fraction, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
 
 /**
  * The schema of `mocks.yaml` and of `createMockProviders(config)`. Every default lives in
@@ -204,12 +204,5 @@ export type MocksConfigInput = z.input<typeof MocksConfig>;
  * throwing one InputError that lists every problem with its key path.
  */
 export function parseMocksConfig(input: unknown): MocksConfig {
-  const parsed = MocksConfig.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ path: [...i.path.map(String), key], message: `unknown key \`${key}\`` }))
-      : [{ path: i.path.map(String), message: i.message }],
-  );
-  throw new InputError('FG_CONFIG_INVALID', `mock providers config: ${issues.length} problem(s)`, { issues });
+  return parseConfigObject(MocksConfig, input, 'mock providers config');
 }

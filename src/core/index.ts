@@ -14,6 +14,7 @@ export {
   RunInvalidError,
 } from './errors.ts';
 export { ExitCode } from './exit-codes.ts';
+export { parseConfigObject } from './parse-object.ts';
 export {
   CampaignStats,
   LatencySummary,
