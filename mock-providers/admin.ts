@@ -1,10 +1,15 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { FloodgateError } from '../src/core/index.ts';
 import type { MockMetrics } from './metrics.ts';
+import { RunRegistry } from './runs.ts';
 import type { ProviderRuntime } from './runtime.ts';
 
 /** Recipients one `/lookup` call may ask about (the runner pages through larger campaigns). */
 const MAX_LOOKUP = 100_000;
+/** Deliveries one feed page returns at most, and by default. */
+const MAX_FEED_PAGE = 50_000;
+const FEED_PAGE = 10_000;
 
 /** Reads a non-negative integer query parameter. */
 function int(value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -12,15 +17,87 @@ function int(value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): n
   return Number.isInteger(n) && n >= 0 ? Math.min(n, max) : fallback;
 }
 
+/** Compares a presented token with the expected one in constant time. */
+function tokenMatches(presented: string | undefined, expected: string): boolean {
+  const m = /^Bearer (.+)$/.exec(presented ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1] as string);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /**
- * The admin API under `/__mock/` and Prometheus `/metrics`. Bound with the providers, to
- * 127.0.0.1 by default; it has no authentication, as a test double's control panel.
+ * The admin API under `/__mock/`, `GET /healthz` and Prometheus `/metrics`. With a `token`
+ * (required when the server listens beyond loopback) every `/__mock` request needs
+ * `Authorization: Bearer <token>`; health and metrics stay open, as a monitoring system expects.
  */
-export async function adminPlugin(app: FastifyInstance, opts: { runtimes: Map<string, ProviderRuntime>; metrics: MockMetrics }) {
-  const { runtimes, metrics } = opts;
+export async function adminPlugin(
+  app: FastifyInstance,
+  opts: { runtimes: Map<string, ProviderRuntime>; metrics: MockMetrics; token: string | null },
+) {
+  const { runtimes, metrics, token } = opts;
+  const runs = new RunRegistry(runtimes);
   type Named = { Params: { name: string } };
-  const find = (name: string) => runtimes.get(name);
-  const notFound = (name: string) => ({ error: `no provider named "${name}"`, providers: [...runtimes.keys()] });
+  // Own properties only: a provider named `constructor` or `__proto__` is never found on a prototype.
+  const find = (name: string) => (Object.hasOwn(Object.fromEntries(runtimes), name) ? runtimes.get(name) : undefined);
+  const notFound = (name: string) => ({ error: `no provider named "${name.slice(0, 100)}"`, providers: [...runtimes.keys()] });
+
+  if (token !== null) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/__mock')) return;
+      if (!tokenMatches(request.headers.authorization, token)) {
+        return reply
+          .code(401)
+          .send({ error: "the admin API needs `Authorization: Bearer <token>` (the mock's --token / FLOODGATE_MOCK_TOKEN)" });
+      }
+    });
+  }
+  app.get('/healthz', async () => ({ ok: true, providers: [...runtimes.keys()], run: runs.active?.id ?? null }));
+  app.post('/__mock/runs', async (request, reply) => {
+    const body = (request.body ?? {}) as { name?: unknown; providers?: unknown };
+    if (typeof body !== 'object' || Array.isArray(body)) return reply.code(400).send({ error: 'the body must be a JSON object' });
+    try {
+      return reply.code(201).send(runs.begin(body));
+    } catch (error) {
+      if (error instanceof FloodgateError) return reply.code(400).send({ error: error.message, issues: error.issues });
+      throw error;
+    }
+  });
+  app.get('/__mock/runs/current', async () => ({
+    run: runs.active ? { id: runs.active.id, name: runs.active.name, startedAt: runs.active.startedAt } : null,
+  }));
+  app.delete<{ Params: { id: string } }>('/__mock/runs/:id', async (request, reply) => {
+    const ended = runs.end(request.params.id);
+    if (!ended) return reply.code(409).send({ error: runs.refuse(request.params.id) ?? `run ${request.params.id} is not active` });
+    return { ended: ended.id, restored: [...ended.saved.keys()] };
+  });
+  // A reader that names its run (`?run=<id>`) is refused once another run has begun: never someone else's figures.
+  app.addHook('preHandler', async (request, reply) => {
+    const run = (request.query as { run?: string } | undefined)?.run;
+    if (!request.url.startsWith('/__mock/') || request.url.startsWith('/__mock/runs')) return;
+    const why = runs.refuse(run);
+    if (why) return reply.code(409).send({ error: why });
+  });
+  app.get<Named & { Querystring: { after?: string; limit?: string; until?: string } }>(
+    '/__mock/:name/deliveries',
+    async (request, reply) => {
+      const runtime = find(request.params.name);
+      if (!runtime) return reply.code(404).send(notFound(request.params.name));
+      const q = request.query;
+      const page = runtime.feed.read(
+        int(q.after, 0),
+        int(q.limit, FEED_PAGE, MAX_FEED_PAGE) || FEED_PAGE,
+        q.until === undefined ? Number.POSITIVE_INFINITY : int(q.until, Number.POSITIVE_INFINITY),
+      );
+      if (page.gone) {
+        return reply.code(410).send({
+          error: `cursor ${q.after} is older than the ${runtime.feed.capacity} deliveries this feed keeps: the reader fell behind`,
+          head: page.head,
+        });
+      }
+      return { run: runs.active?.id ?? null, ...page };
+    },
+  );
 
   app.get('/__mock', async () => ({
     providers: [...runtimes.values()].map((r) => ({ name: r.name, kind: r.config.kind, url: r.url })),

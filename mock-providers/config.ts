@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, fraction, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, fraction, InputError, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
 
 /**
  * The schema of `mocks.yaml` and of `createMockProviders(config)`. Every default lives in
@@ -188,6 +188,11 @@ export const DEFAULT_PROVIDERS = {
 export const MocksConfig = z
   .object({
     host: z.string().default(DEFAULTS.host),
+    /**
+     * The admin API's bearer token (`/__mock/...`); required when `host` is not a loopback address,
+     * so nothing beyond this machine can reset, reconfigure or read the mocks without it.
+     */
+    token: z.string().min(8, 'a token of at least 8 characters').nullable().default(null),
     port: z.number().int().min(0).max(65535).default(DEFAULTS.port),
     seed: z.union([z.string(), z.number()]).default(DEFAULTS.seed),
     bodyLimit: sizeBytes().default(DEFAULTS.bodyLimit),
@@ -204,5 +209,21 @@ export type MocksConfigInput = z.input<typeof MocksConfig>;
  * throwing one InputError that lists every problem with its key path.
  */
 export function parseMocksConfig(input: unknown): MocksConfig {
-  return parseConfigObject(MocksConfig, input, 'mock providers config');
+  const config = parseConfigObject(MocksConfig, input, 'mock providers config');
+  if (!isLoopback(config.host) && config.token === null) {
+    throw new InputError('FG_CONFIG_INVALID', `mock providers config: listening on ${config.host} (beyond loopback) needs an admin token`, {
+      issues: [
+        {
+          path: ['token'],
+          message: `host ${config.host} is reachable from other machines: set \`token\` (or --token / FLOODGATE_MOCK_TOKEN)`,
+        },
+      ],
+    });
+  }
+  return config;
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost' || host === '[::1]';
 }

@@ -1,7 +1,8 @@
-import { type Clock, InputError, type ProviderStats, type Rng } from '../src/core/index.ts';
+import { type Clock, InputError, type ProviderStats, parseConfigObject, type Rng } from '../src/core/index.ts';
 import { CallbackSender } from './callbacks.ts';
 import { type AlimtalkConfig, ProviderConfig } from './config.ts';
 import { FaultPlan } from './faults.ts';
+import { DeliveryFeed } from './feed.ts';
 import { Journal, type JournalEntry } from './journal.ts';
 import { createLatency, type Sampler } from './latency.ts';
 import { DuplicateLedger } from './ledger.ts';
@@ -58,9 +59,18 @@ export class ProviderRuntime {
   url = '';
   limiter: Limiter;
   readonly recorder: MeasurementRecorder;
+  /**
+   * Recipient x content, whatever the client key: THE definition of a duplicate, shared by the
+   * built-in check, the campaign figures and the reports. A user who got the same message twice got
+   * a duplicate, whether the sender reused its key, chose a new one per attempt, or sent none.
+   */
   readonly ledger = new DuplicateLedger();
-  /** Per recipient, whatever the content: what campaign tracking reconciles against (`/lookup`). */
+  /** Per recipient, whatever the content: deliveries per recipient, and `/lookup`. */
   readonly recipients = new DuplicateLedger(1024, { timestamps: true });
+  /** Every delivery in order, for readers that follow it by cursor (`/__mock/<name>/deliveries`). */
+  readonly feed = new DeliveryFeed();
+  /** Sends the provider suppressed because their client key was already accepted (`dedupe: true`): the sender retrying right. */
+  deduplicated = 0;
   journal: Journal;
   faults: FaultPlan;
   latency: Sampler;
@@ -161,13 +171,23 @@ export class ProviderRuntime {
     });
   }
 
-  /** Records one accepted unit in the ledger (and the dedupe index). */
+  /**
+   * Records one accepted unit: in the ledger (recipient x content), the per-recipient index, the
+   * delivery feed when delivered, and the dedupe index. A unit whose client key was accepted before
+   * (the plugin found it with {@link acceptedBefore} and passes `delivered: false`) counts as
+   * deduplicated, not as a delivery.
+   */
   record(recipient: string, content: string, clientKey: string | null, id: string, delivered: boolean): void {
-    const entry = this.ledger.record(recipient, content, clientKey, delivered);
+    const repeat = this.config.dedupe && clientKey !== null && this.clientKeys.has(clientKey);
+    if (repeat) this.deduplicated++;
+    const entry = this.ledger.record(recipient, content, null, delivered);
     this.recipients.record(recipient, '', null, delivered, this.elapsed());
-    if (delivered) this.metrics.delivered(1);
-    if (entry.accepted > 1) this.metrics.duplicate(1);
-    if (this.config.dedupe && clientKey !== null && !this.clientKeys.has(clientKey)) {
+    if (delivered) {
+      this.metrics.delivered(1);
+      this.feed.push(recipient, this.clock.now());
+      if (entry.delivered > 1) this.metrics.duplicate(1);
+    }
+    if (this.config.dedupe && clientKey !== null && !repeat) {
       this.clientKeys.set(clientKey, { id, t: this.clock.now() });
       if (this.clientKeys.size % 100_000 === 0) this.prune(this.clientKeys, (v) => v.t, this.config.dedupeWindow);
     }
@@ -204,23 +224,25 @@ export class ProviderRuntime {
   }
 
   /**
+   * The config that replacing top-level keys with `partial` would give (a key given replaces that
+   * key whole), validated; throws InputError listing every problem, and changes nothing.
+   */
+  checkConfig(partial: Record<string, unknown>): ProviderConfig {
+    const next = parseConfigObject(ProviderConfig, { ...this.config, ...partial }, `${this.name}: config rejected`);
+    if (next.kind !== this.config.kind) {
+      throw new InputError('FG_CONFIG_INVALID', `${this.name}: kind cannot change at run time (${this.config.kind} -> ${next.kind})`, {
+        issues: [{ path: ['kind'], message: `this provider is a ${this.config.kind} mock, not ${next.kind}` }],
+      });
+    }
+    return next;
+  }
+
+  /**
    * Replaces top-level keys of the config (a key given replaces that key whole), validates,
    * and applies at once. Limiter state restarts only when a limit field changed.
    */
   reconfigure(partial: Record<string, unknown>): ProviderConfig {
-    const parsed = ProviderConfig.safeParse({ ...this.config, ...partial });
-    if (!parsed.success) {
-      const issues = parsed.error.issues.flatMap((i) =>
-        i.code === 'unrecognized_keys'
-          ? i.keys.map((key) => ({ path: [...i.path.map(String), key], message: `unknown key \`${key}\`` }))
-          : [{ path: i.path.map(String), message: i.message }],
-      );
-      throw new InputError('FG_CONFIG_INVALID', `${this.name}: config rejected`, { issues });
-    }
-    const next = parsed.data;
-    if (next.kind !== this.config.kind) {
-      throw new InputError('FG_CONFIG_INVALID', `${this.name}: kind cannot change at run time (${this.config.kind} -> ${next.kind})`);
-    }
+    const next = this.checkConfig(partial);
     const limitKeys = ['tps', 'window', 'algorithm', 'quota', 'quotaWindow'] as const;
     const changed = limitKeys.some((k) => (next as Record<string, unknown>)[k] !== (this.config as Record<string, unknown>)[k]);
     if (changed) this.limiter = buildLimiter(next);
@@ -242,6 +264,8 @@ export class ProviderRuntime {
     this.journal.clear();
     this.clientKeys.clear();
     this.idempotencyKeys.clear();
+    this.feed.clear();
+    this.deduplicated = 0;
     this.brownoutFreeAt = 0;
     this.callbacks?.reset();
   }
@@ -265,7 +289,10 @@ export class ProviderRuntime {
       perSecond: this.recorder.perSecond(),
       duplicates: summary.duplicates,
       duplicateDeliveries: summary.duplicateDeliveries,
-      deliveriesPerRecipient: summary.deliveriesPerRecipient,
+      deduplicated: this.deduplicated,
+      // Counted per recipient (whatever the content), so the keys add up to the recipients reached.
+      deliveriesPerRecipient: this.recipients.summary().deliveriesPerRecipient,
+      delivered: this.feed.head,
       offenders,
       callbacks: this.callbacks ? { ...this.callbacks.counters } : null,
     };

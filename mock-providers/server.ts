@@ -70,7 +70,7 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
     runtimes.set(name, runtime);
     app.register(PLUGINS[providerConfig.kind], { prefix: `/${name}`, runtime });
   }
-  app.register(adminPlugin, { runtimes, metrics });
+  app.register(adminPlugin, { runtimes, metrics, token: parsed.token });
 
   const providers: Record<string, MockProvider> = {};
   for (const runtime of runtimes.values()) {

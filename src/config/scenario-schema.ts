@@ -177,6 +177,12 @@ const System = z
   .object({
     dispatcher: z.union([z.literal('embedded'), z.url()]).default(SCENARIO_DEFAULTS.dispatcher),
     providers: z.record(z.string(), Provider).default({}),
+    /**
+     * A long-lived `floodgate mock` (its origin, e.g. `http://127.0.0.1:9090`) that the dispatcher
+     * under test is configured against; `--mocks` overrides. The providers' settings here are pushed
+     * to it for the run. `token`: its admin token (default: FLOODGATE_MOCK_TOKEN).
+     */
+    mocks: z.union([z.url(), z.object({ url: z.url(), token: z.string().min(8).optional() }).strict()]).optional(),
     /** The dispatcher's API token: `{{token}}` in templates, sent by the default campaign start. */
     token: z.string().min(8).default(SCENARIO_DEFAULTS.token),
     /** Extra configuration for the embedded reference dispatcher (merged over what floodgate derives). */

@@ -16,6 +16,10 @@ export const ERROR_CATALOG = {
   FG_THRESHOLD_INVALID: { exit: ExitCode.BadInput, description: 'a threshold expression cannot be parsed' },
   FG_RUN_INVALID: { exit: ExitCode.RunInvalid, description: 'the run cannot be trusted' },
   FG_TARGET_UNREACHABLE: { exit: ExitCode.RunInvalid, description: 'the system under test cannot be reached' },
+  FG_MOCKS_UNREACHABLE: {
+    exit: ExitCode.RunInvalid,
+    description: "the mock providers' admin API cannot be reached or refused the run, so nothing could be verified",
+  },
   FG_INTERNAL: { exit: ExitCode.Internal, description: 'a defect in floodgate' },
 } as const satisfies Record<string, { exit: ExitCode; description: string }>;
 

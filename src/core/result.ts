@@ -63,10 +63,20 @@ export const ProviderStats = z.object({
   maxPerMinuteWindow: z.number().int().nonnegative(),
   /** Admitted and rejected units per aligned second, index 0 = the run's first second. */
   perSecond: z.array(z.object({ t: z.number(), admitted: z.number().int(), rejected: z.number().int() })),
-  /** Distinct recipients that received the same content more than once. */
+  /**
+   * Distinct recipients that received the same content more than once, whatever the client key:
+   * floodgate's one definition of a duplicate (the ledger, the built-in check and the reports).
+   */
   duplicates: z.number().int().nonnegative(),
   /** Deliveries beyond the first, summed over recipients. */
   duplicateDeliveries: z.number().int().nonnegative(),
+  /**
+   * Sends the provider suppressed because their client key had been accepted before (`dedupe: true`):
+   * the sender retrying correctly, not a duplicate. Optional: results before it lack it.
+   */
+  deduplicated: z.number().int().nonnegative().optional(),
+  /** Deliveries made in the run, duplicates included. Optional: results before it lack it. */
+  delivered: z.number().int().nonnegative().optional(),
   /** How many recipients got 1, 2, 3, ... deliveries: `{ "1": 41990, "2": 10 }`. */
   deliveriesPerRecipient: z.record(z.string(), z.number().int().nonnegative()),
   /** The worst offenders, most deliveries first (at most 100). */
@@ -96,6 +106,8 @@ export const CampaignStats = z.object({
   curve: z.array(z.tuple([z.number(), z.number()])),
   /** Accepted but not yet delivered, over time: `[t, backlog]`. */
   backlog: z.array(z.tuple([z.number(), z.number()])),
+  /** Why the dispatcher did not accept the campaign (refused, timed out, accepted 0), or null. Optional: older results lack it. */
+  startError: z.string().nullable().optional(),
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 
@@ -196,6 +208,11 @@ export const Result = z.object({
     latencyRaw: LatencySummary,
   }),
   providers: z.record(z.string(), ProviderStats),
+  /**
+   * What the run set out to verify and could not read (a provider's ledger or delivery feed): each
+   * fails its check and makes the run INVALID. Optional: older results lack it.
+   */
+  unverified: z.array(z.object({ subject: z.string(), reason: z.string() })).optional(),
   campaigns: z.array(CampaignStats),
   sweeps: z.array(SweepStats),
   series: z.array(Series),

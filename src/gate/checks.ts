@@ -8,18 +8,43 @@ import type { Result } from '../core/index.ts';
 export interface Check {
   /** Stable id, also the JUnit test case name: `provider.alimtalk.duplicates`. */
   id: string;
-  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'validity';
+  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity';
   status: 'pass' | 'fail' | 'skip';
   /** The measured value (null for validity and skipped checks). */
   actual: number | null;
   message: string;
 }
 
-/** Builds every correctness check for a result: per provider, per campaign, and the run's validity. */
+/**
+ * Builds every correctness check for a result: per provider, per campaign, what could not be
+ * verified, and the run's validity. A check never holds over nothing: a provider that received
+ * nothing in the run has its duplicate and window checks skipped (said, not counted as held), a
+ * campaign that was not accepted fails, and a ledger that could not be read fails as not verified.
+ */
 export function buildChecks(result: Result): Check[] {
   const checks: Check[] = [];
+  for (const u of result.unverified ?? []) {
+    checks.push({
+      id: `${u.subject}.verified`,
+      kind: 'verified',
+      status: 'fail',
+      actual: null,
+      message: `${u.subject} not verified: ${u.reason}`,
+    });
+  }
   for (const [name, p] of Object.entries(result.providers)) {
     const base = `provider.${name}`;
+    const received = p.admitted + (p.delivered ?? 0);
+    if (received === 0) {
+      const why = `${name}: nothing was sent to it in this run, so there is nothing to check`;
+      checks.push(skip(`${base}.duplicates`, 'duplicates', why), skip(`${base}.window`, 'window', why));
+      checks.push(
+        p.rejected > 0
+          ? fail(`${base}.rejected`, 'rejected', p.rejected, `${name}: the provider rejected ${p.rejected} ${p.unit} over its limit`)
+          : skip(`${base}.rejected`, 'rejected', why),
+      );
+      continue;
+    }
     checks.push(
       p.duplicates > 0
         ? fail(
@@ -28,7 +53,7 @@ export function buildChecks(result: Result): Check[] {
             p.duplicates,
             `${name}: ${p.duplicates} recipient(s) got the same message more than once${details(p.duplicateDeliveries, p.offenders)}`,
           )
-        : pass(`${base}.duplicates`, 'duplicates', 0, `${name}: no recipient got a message twice`),
+        : pass(`${base}.duplicates`, 'duplicates', 0, `${name}: no recipient got the same message twice${dedupedNote(p.deduplicated)}`),
     );
     if (p.limitPerSecond === null) {
       checks.push(skip(`${base}.window`, 'window', `${name}: no rate limit configured`));
@@ -61,6 +86,14 @@ export function buildChecks(result: Result): Check[] {
   }
   for (const c of result.campaigns) {
     const id = `campaign.${c.name}.lost`;
+    if (c.accepted === 0 || c.startError) {
+      const why = c.startError ?? `the dispatcher accepted 0 of ${c.requested} recipients`;
+      checks.push(fail(`campaign.${c.name}.accepted`, 'accepted', c.accepted, `campaign ${c.name} was not accepted: ${why}`));
+      if (c.accepted === 0) {
+        checks.push(skip(id, 'lost', `campaign ${c.name}: nothing was accepted, so nothing could be delivered or lost`));
+        continue;
+      }
+    }
     checks.push(
       c.lost > 0
         ? fail(id, 'lost', c.lost, `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message`)
@@ -90,6 +123,11 @@ export function buildChecks(result: Result): Check[] {
 export function declaredRejectionThreshold(result: Result, provider: string): string | null {
   const own = result.thresholds.filter((t) => t.metric === `provider.${provider}.rejected` || t.metric === 'provider.rejected');
   return own.length > 0 ? own.map((t) => `${t.metric}: ${t.expression}`).join(', ') : null;
+}
+
+// ", and 40 repeats of an already-accepted key were deduplicated by the provider": the sender retrying right.
+function dedupedNote(deduplicated: number | undefined): string {
+  return deduplicated ? ` (${deduplicated} repeat(s) of an accepted client key were deduplicated by the provider, as they should be)` : '';
 }
 
 // "(18000 extra deliveries; worst: r-1 x101)", leaving out what the source did not measure (a k6 import has no ledger detail).

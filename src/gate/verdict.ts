@@ -45,7 +45,7 @@ export function buildVerdict(result: Result, comparison: Comparison | null = nul
     const regressions = (comparison?.reasons ?? []).map((r) => `regression against ${comparison?.baseline.label}: ${r}`);
     const reasons = [...failedChecks.map((c) => c.message), ...failedThresholds.map((t) => t.message), ...regressions];
     const counts = [
-      failedChecks.length > 0 ? `${failedChecks.length} of ${checks.length - 1} correctness checks` : '',
+      failedChecks.length > 0 ? `${failedChecks.length} of ${checks.filter((c) => c.status !== 'skip').length - 1} correctness checks` : '',
       failedThresholds.length > 0 ? `${failedThresholds.length} of ${thresholds.length} thresholds` : '',
     ]
       .filter(Boolean)
@@ -68,7 +68,13 @@ export function buildVerdict(result: Result, comparison: Comparison | null = nul
       reasons,
     };
   }
-  const held = `${thresholds.length} thresholds and ${checks.filter((c) => c.status === 'pass').length} checks held`;
+  const verified = checks.filter((c) => c.status === 'pass' && c.kind !== 'validity').length;
+  const skipped = checks.filter((c) => c.status === 'skip').length;
+  if (verified === 0 && thresholds.length === 0) {
+    const reasons = ['nothing was verified: no correctness check held over anything and the scenario has no thresholds'];
+    return { ...base, status: 'invalid', exitCode: ExitCode.RunInvalid, headline: `INVALID: ${reasons[0]} (${scope})`, reasons };
+  }
+  const held = `${thresholds.length} threshold${thresholds.length === 1 ? '' : 's'} and ${verified} check${verified === 1 ? '' : 's'} held, ${skipped} skipped`;
   const against = comparison ? `; no regression against ${comparison.baseline.label}` : '';
   return { ...base, status: 'pass', exitCode: ExitCode.Pass, headline: `PASS: ${held}${against} (${scope})`, reasons: [] };
 }

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { SCENARIO_DEFAULTS } from '../config/index.ts';
 import type { CampaignStats, Clock } from '../core/index.ts';
 import { createRng } from '../core/index.ts';
-import type { LedgerEntry, LedgerSource } from './ledger.ts';
+import type { CampaignTrack, ProviderTracker } from './delivery-tracker.ts';
 import { createRequestFactory, type TemplateSpec } from './templates.ts';
 
 /** A campaign as the runner needs it (resolved from the scenario). */
@@ -27,19 +27,30 @@ export interface CampaignSpec {
 /** Options for {@link runCampaign}. */
 export interface CampaignOptions {
   origin: string;
-  ledger: LedgerSource;
+  /** The campaign provider's delivery feed, shared with other campaigns on that provider. */
+  tracker: ProviderTracker;
   clock: Clock;
   /** How long to track a campaign without a deadline, ms. */
   trackFor: number;
   timeout: number;
   signal?: AbortSignal;
-  /** Recipients per ledger lookup request. */
-  lookupBatch?: number;
   onProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
 }
 
-/** The campaign's stats plus why it could not start, if it could not. */
+/** The campaign's stats (`startError` says why it was not accepted, if it was not). */
 export type CampaignOutcome = CampaignStats & { startError: string | null };
+
+/** A campaign whose tracking has stopped; its figures are final once the feed was read to the run's end. */
+export interface TrackedCampaign {
+  spec: CampaignSpec;
+  accepted: number;
+  startError: string | null;
+  /** Epoch ms of the start request. */
+  t0: number;
+  track: CampaignTrack;
+  curve: [number, number][];
+  backlog: [number, number][];
+}
 
 /** A tracked campaign with a deadline stops this much later, so a late drain is measured rather than called lost. */
 export const DEADLINE_GRACE = 1.25;
@@ -69,56 +80,43 @@ export function defaultStartRequest(): TemplateSpec {
 }
 
 /**
- * Starts a campaign, then follows every recipient it asked for in the provider's ledger until
- * all accepted recipients were delivered, the deadline (plus {@link DEADLINE_GRACE}) passed, or
- * the run was aborted. The runner knows the exact recipient set (from the pattern), so it needs
- * nothing from the dispatcher but the start request: delivered = recipients with at least one
- * delivery, duplicated = recipients with more than one, lost = accepted - delivered. The
- * completion times come from each recipient's first delivery, so they are exact, not rounded to
- * the polling interval; curve and backlog are sampled at each poll. Times are ms after the
- * start request.
+ * Starts a campaign, then follows its provider's delivery feed until every accepted recipient has
+ * a first delivery, the deadline (plus {@link DEADLINE_GRACE}) passed, the feed failed, or the run
+ * was aborted. The runner knows the exact recipient set (from the pattern) and needs nothing from
+ * the dispatcher but the start request. The figures are final only after the run has read the feed
+ * to its end ({@link campaignStats}), so a duplicate that arrives after the last first delivery
+ * still counts, and the campaign and provider figures agree. Times are ms after the start request.
  */
-export async function runCampaign(spec: CampaignSpec, options: CampaignOptions): Promise<CampaignOutcome> {
-  const { clock, ledger } = options;
-  const recipients = expandRecipients(spec.pattern, spec.recipients);
+export async function runCampaign(spec: CampaignSpec, options: CampaignOptions): Promise<TrackedCampaign> {
+  const { clock, tracker } = options;
+  // Registered before the start request: a fast dispatcher's first deliveries must not be missed.
+  const track = tracker.track(spec.name, spec.pattern, spec.recipients);
   const t0 = clock.now();
   const { accepted, error } = await startCampaign(spec, options);
-  const firstAt = new Map<string, number>();
   const curve: [number, number][] = [];
   const backlog: [number, number][] = [];
   const window = spec.deadline !== undefined ? spec.deadline * DEADLINE_GRACE : options.trackFor;
-  let pending = recipients;
-  let lookupError: string | null = null;
   while (accepted > 0 && !options.signal?.aborted) {
-    try {
-      const found = await lookupAll(ledger, pending, options.lookupBatch);
-      const now = clock.now();
-      for (const e of found) if (e.delivered > 0 && !firstAt.has(e.recipient)) firstAt.set(e.recipient, e.firstDeliveredAt ?? now);
-      pending = pending.filter((r) => !firstAt.has(r));
-    } catch (e) {
-      lookupError = (e as Error).message;
-    }
+    await tracker.poll();
     const t = clock.now() - t0;
-    curve.push([t, firstAt.size]);
-    backlog.push([t, Math.max(0, accepted - firstAt.size)]);
-    options.onProgress?.({ name: spec.name, accepted, delivered: firstAt.size, backlog: Math.max(0, accepted - firstAt.size) });
-    if (firstAt.size >= accepted || t >= window) break;
+    const delivered = Math.min(track.reached, accepted);
+    curve.push([t, track.reached]);
+    backlog.push([t, accepted - delivered]);
+    options.onProgress?.({ name: spec.name, accepted, delivered: track.reached, backlog: accepted - delivered });
+    if (tracker.error || delivered >= accepted || t >= window) break;
     await clock.sleep(Math.min(spec.poll, Math.max(0, window - t)), options.signal).catch(() => undefined);
   }
-  // One full pass at the end: duplicates can arrive after a recipient's first delivery.
-  const all = accepted > 0 ? await lookupAll(ledger, recipients, options.lookupBatch).catch(() => [] as LedgerEntry[]) : [];
-  let delivered = 0;
-  let duplicated = 0;
-  for (const e of all) {
-    if (e.delivered > 0) delivered++;
-    if (e.delivered > 1) duplicated++;
-    if (e.delivered > 0 && !firstAt.has(e.recipient)) firstAt.set(e.recipient, e.firstDeliveredAt ?? clock.now());
-  }
-  if (all.length === 0) delivered = firstAt.size;
-  const times = [...firstAt.values()].map((at) => Math.max(0, at - t0)).sort((a, b) => a - b);
+  return { spec, accepted, startError: error, t0, track, curve, backlog };
+}
+
+/** A tracked campaign's figures, once its provider's feed was read to the end of the run. */
+export function campaignStats(c: TrackedCampaign): CampaignOutcome {
+  const { spec, accepted, track, t0 } = c;
+  const delivered = track.reached;
+  const times = track.firstTimes();
   const when = (share: number) => {
     const k = Math.ceil(share * accepted);
-    return k > 0 && times.length >= k ? (times[k - 1] as number) : null;
+    return k > 0 && times.length >= k ? Math.max(0, (times[k - 1] as number) - t0) : null;
   };
   const p100 = when(1);
   return {
@@ -129,20 +127,14 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
     accepted,
     delivered,
     lost: Math.max(0, accepted - delivered),
-    duplicated,
+    duplicated: track.duplicated(),
     drainTime: accepted > 0 && delivered >= accepted ? p100 : null,
     deadline: spec.deadline ?? null,
     completion: { p50: when(0.5), p95: when(0.95), p100 },
-    curve,
-    backlog,
-    startError: error ?? lookupError,
+    curve: c.curve,
+    backlog: c.backlog,
+    startError: c.startError,
   };
-}
-
-async function lookupAll(ledger: LedgerSource, recipients: readonly string[], batch = 5000): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  for (let i = 0; i < recipients.length; i += batch) out.push(...(await ledger.lookup(recipients.slice(i, i + batch))));
-  return out;
 }
 
 /** Sends the start request; accepted = the response's `accepted` number, else all on a 2xx. */
@@ -180,7 +172,13 @@ async function startCampaign(spec: CampaignSpec, options: CampaignOptions): Prom
       parsed = undefined;
     }
     const reported = (parsed as { accepted?: unknown } | undefined)?.accepted;
-    return { accepted: typeof reported === 'number' ? Math.min(reported, spec.recipients) : spec.recipients, error: null };
+    const accepted =
+      typeof reported === 'number' && Number.isFinite(reported)
+        ? Math.max(0, Math.min(Math.floor(reported), spec.recipients))
+        : spec.recipients;
+    if (accepted === 0)
+      return { accepted, error: `${req.method} ${req.path} answered ${res.statusCode} but accepted 0 of ${spec.recipients} recipients` };
+    return { accepted, error: null };
   } catch (e) {
     return { accepted: 0, error: `${req.method} ${req.path} failed: ${(e as Error).message}` };
   }

@@ -1,9 +1,9 @@
 /** The runner: schedules, the open-model pacer, sweeps, campaigns, monitors and the result. */
 
-export type { CampaignOutcome, CampaignSpec } from './campaign.ts';
-export { runCampaign } from './campaign.ts';
-export type { LedgerEntry, LedgerSource } from './ledger.ts';
-export { createHttpLedgerSource } from './ledger.ts';
+export type { CampaignOutcome, CampaignSpec, TrackedCampaign } from './campaign.ts';
+export { campaignStats, runCampaign } from './campaign.ts';
+export { createRecipientMatcher, ProviderTracker } from './delivery-tracker.ts';
+export { beginMockSession, type MockEndpoint, type MockSession } from './mock-session.ts';
 export { parsePrometheusText } from './prometheus.ts';
 export { defaultRunDir, writeResultFile } from './result.ts';
 export type { RunMeta, RunOptions, RunProgress } from './run.ts';

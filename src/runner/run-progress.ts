@@ -1,9 +1,8 @@
 import type { Frozen, Scenario } from '../config/index.ts';
 import type { Clock } from '../core/index.ts';
-import { createHttpLedgerSource } from './ledger.ts';
+import type { MockSession } from './mock-session.ts';
 import type { Recorder, RecorderSnapshot } from './recorder.ts';
 import { plannedLength } from './steps.ts';
-import type { SystemUnderTest } from './system.ts';
 
 /** Live figures for the CLI's progress line. */
 export interface RunProgress {
@@ -23,7 +22,8 @@ export interface RunProgress {
  */
 export function startProgress(options: {
   scenario: Frozen<Scenario>;
-  system: SystemUnderTest;
+  session: MockSession;
+  providerNames: readonly string[];
   clock: Clock;
   runStart: number;
   recorder: Recorder;
@@ -33,18 +33,15 @@ export function startProgress(options: {
   const { clock, runStart, recorder, onProgress } = options;
   const campaigns = new Map<string, RunProgress['campaigns'][number]>();
   const providers = new Map<string, RunProgress['providers'][number]>();
-  const ledgers = Object.entries(options.system.providers).map(
-    ([name, p]) => [name, createHttpLedgerSource(p.adminUrl, name, { timeout: 1000 })] as const,
-  );
   const planned = plannedLength(options.scenario);
   let ticks = 0;
   const timer = setInterval(() => {
     recorder.tick(clock.now() - runStart);
     if (!onProgress) return;
     if (ticks++ % 2 === 0) {
-      for (const [name, ledger] of ledgers) {
-        ledger
-          .stats()
+      for (const name of options.providerNames) {
+        options.session
+          .stats(name, 1000)
           .then((st) => {
             // The last entry is the second in progress; the one before it is complete.
             const last = st.perSecond[st.perSecond.length - 2];

@@ -8,8 +8,9 @@ import {
   type SweepStats,
   type ThresholdOutcome,
 } from '../core/index.ts';
-import type { CampaignOutcome } from './campaign.ts';
-import { createHttpLedgerSource } from './ledger.ts';
+import { type CampaignOutcome, campaignStats, type TrackedCampaign } from './campaign.ts';
+import { ProviderTracker } from './delivery-tracker.ts';
+import { beginMockSession, type MockSession } from './mock-session.ts';
 import { type Monitors, startMonitors } from './monitors.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
@@ -41,6 +42,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** `--target URL`: the user's own dispatcher. */
   target?: string;
+  /** `--mocks URL`: a long-lived `floodgate mock` the user's dispatcher sends to. */
+  mocks?: string;
+  /** The mocks' admin token when the scenario names none (the CLI passes FLOODGATE_MOCK_TOKEN). */
+  mocksToken?: string;
   /** WIRING POINT: starts the embedded dispatcher and mocks (see {@link StartEmbeddedSystem}). */
   startEmbedded?: StartEmbeddedSystem;
   /** WIRING POINT: the planner's `fitUsl`; without it sweeps report `usl: null`. */
@@ -62,13 +67,26 @@ export interface RunOptions {
 export async function runScenario(scenario: Frozen<Scenario>, options: RunOptions): Promise<Result> {
   const system = await startSystem(scenario.system, {
     ...(options.target ? { target: options.target } : {}),
+    ...(options.mocks ? { mocks: options.mocks } : {}),
+    ...(options.mocksToken ? { mocksToken: options.mocksToken } : {}),
     ...(options.startEmbedded ? { startEmbedded: options.startEmbedded } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   try {
     await preflight(system.targetUrl, scenario.timeouts.preflight);
     checkCampaignProviders(scenario, system);
-    return await drive(scenario, system, options);
+    const session = await beginMockSession(system.providers, { name: scenario.name, timeout: scenario.timeouts.preflight });
+    let ended = false;
+    const end = async () => {
+      if (ended) return [];
+      ended = true;
+      return session.end();
+    };
+    try {
+      return await drive(scenario, system, session, end, options);
+    } finally {
+      await end();
+    }
   } finally {
     await system.close();
   }
@@ -89,7 +107,13 @@ function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderT
   if (issues.length > 0) throw new InputError('FG_CONFIG_INVALID', 'campaigns cannot be tracked', { issues });
 }
 
-async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, options: RunOptions): Promise<Result> {
+async function drive(
+  scenario: Frozen<Scenario>,
+  system: SystemUnderTest,
+  session: MockSession,
+  endSession: () => Promise<string[]>,
+  options: RunOptions,
+): Promise<Result> {
   const { clock } = options;
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -106,9 +130,16 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     ...(options.cpuUsage ? { cpuUsage: options.cpuUsage } : {}),
   });
   const active = new Set<string>();
+  const trackers = new Map(
+    Object.keys(system.providers).map((name) => [
+      name,
+      new ProviderTracker(name, (after, until) => session.deliveries(name, after, until)),
+    ]),
+  );
   const progress = startProgress({
     scenario,
-    system,
+    session,
+    providerNames: Object.keys(system.providers),
     clock,
     runStart,
     recorder,
@@ -124,10 +155,11 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     signal: controller.signal,
     abortDrain: options.abortDrain ?? 2000,
     ...(options.fit ? { fit: options.fit } : {}),
+    trackers,
     onCampaignProgress: progress.campaign,
   };
   const sweeps: SweepStats[] = [];
-  const campaigns: CampaignOutcome[] = [];
+  const campaigns: TrackedCampaign[] = [];
   // Every step starts at the run's start plus its delay (a phase's delay is its schedule offset).
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
     await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
@@ -153,7 +185,7 @@ async function drive(scenario: Frozen<Scenario>, system: SystemUnderTest, option
     progress.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
-  return finish(scenario, system, options, { runStart, recorder, monitors, sweeps, campaigns });
+  return finish(scenario, system, options, { runStart, recorder, monitors, sweeps, campaigns, trackers, session, endSession });
 }
 
 interface Collected {
@@ -161,21 +193,30 @@ interface Collected {
   recorder: Recorder;
   monitors: Monitors;
   sweeps: SweepStats[];
-  campaigns: CampaignOutcome[];
+  campaigns: TrackedCampaign[];
+  trackers: ReadonlyMap<string, ProviderTracker>;
+  session: MockSession;
+  endSession: () => Promise<string[]>;
 }
+
+/** How long the delivery feeds must stay quiet after the last step before the run's figures are read, ms. */
+export const SETTLE_QUIET_MS = 1000;
 
 /** Stops the monitors, collects provider stats, decides validity and builds the checked result. */
 async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, options: RunOptions, c: Collected): Promise<Result> {
   const { clock } = options;
   const report = await c.monitors.stop();
-  const { providers, warnings: providerWarnings } = await collectProviders(system);
+  const aborted = options.signal?.aborted ?? false;
+  if (!aborted) await settle(c.trackers, clock, scenario.timeouts.drain);
+  const { providers, unverified } = await collectProviders(system, c.session, c.trackers);
+  const campaigns: CampaignOutcome[] = c.campaigns.map(campaignStats);
+  const endWarnings = await c.endSession();
   const end = clock.now();
   const totals = c.recorder.finish(end - c.runStart);
-  const aborted = options.signal?.aborted ?? false;
   const warnings = [
     ...report.scrapeErrors,
-    ...providerWarnings,
-    ...c.campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
+    ...endWarnings,
+    ...campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
   ];
   const validity = assessValidity(
     {
@@ -187,6 +228,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
       eventLoopLagP99: report.eventLoopLagP99,
       loopBusyMax: report.loopBusyMax,
       aborted,
+      unverified: unverified.map((u) => `${u.subject}: ${u.reason}`),
       warnings,
     },
     scenario.tolerances,
@@ -217,7 +259,8 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
       latencyRaw: totals.latencyRaw,
     },
     providers,
-    campaigns: c.campaigns.map(({ startError: _drop, ...stats }): CampaignStats => stats),
+    unverified,
+    campaigns: campaigns as CampaignStats[],
     sweeps: c.sweeps,
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
@@ -228,15 +271,49 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
   return { ...draft, thresholds, verdict: decideVerdict(validity, thresholds) };
 }
 
-async function collectProviders(system: SystemUnderTest): Promise<{ providers: Record<string, ProviderStats>; warnings: string[] }> {
-  const providers: Record<string, ProviderStats> = {};
-  const warnings: string[] = [];
-  for (const [name, p] of Object.entries(system.providers)) {
-    try {
-      providers[name] = await createHttpLedgerSource(p.adminUrl, name).stats();
-    } catch (error) {
-      warnings.push(`provider ${name}: stats unavailable (${(error as Error).message})`);
-    }
+/**
+ * Waits until every provider's delivery feed has been quiet for {@link SETTLE_QUIET_MS} (at most
+ * `limit` ms), so a duplicate sent just after a campaign's last first delivery is still counted.
+ */
+async function settle(trackers: ReadonlyMap<string, ProviderTracker>, clock: Clock, limit: number): Promise<void> {
+  if (trackers.size === 0) return;
+  const until = clock.now() + limit;
+  let quietSince = clock.now();
+  let seen = -1;
+  while (clock.now() < until) {
+    await Promise.all([...trackers.values()].map((t) => t.poll()));
+    const total = [...trackers.values()].reduce((n, t) => n + t.read, 0);
+    if (total !== seen) {
+      seen = total;
+      quietSince = clock.now();
+    } else if (clock.now() - quietSince >= SETTLE_QUIET_MS) return;
+    await clock.sleep(200);
   }
-  return { providers, warnings };
+}
+
+/**
+ * Reads each provider's run-scoped stats, then its delivery feed up to exactly the deliveries those
+ * stats counted, so campaign and provider figures describe the same instant. Whatever cannot be read
+ * is unverified (its checks fail and the run is INVALID), never left out.
+ */
+async function collectProviders(
+  system: SystemUnderTest,
+  session: MockSession,
+  trackers: ReadonlyMap<string, ProviderTracker>,
+): Promise<{ providers: Record<string, ProviderStats>; unverified: { subject: string; reason: string }[] }> {
+  const providers: Record<string, ProviderStats> = {};
+  const unverified: { subject: string; reason: string }[] = [];
+  for (const name of Object.keys(system.providers)) {
+    try {
+      const stats = await session.stats(name);
+      providers[name] = stats;
+      const tracker = trackers.get(name);
+      if (tracker && stats.delivered !== undefined) await tracker.poll(stats.delivered);
+    } catch (error) {
+      unverified.push({ subject: `provider.${name}`, reason: `its ledger could not be read (${(error as Error).message})` });
+    }
+    const feedError = trackers.get(name)?.error;
+    if (feedError) unverified.push({ subject: `provider.${name}`, reason: feedError });
+  }
+  return { providers, unverified };
 }

@@ -8,8 +8,8 @@ import {
   type SweepStep,
 } from '../config/index.ts';
 import { type Clock, createRng, type SweepStats } from '../core/index.ts';
-import { type CampaignOutcome, runCampaign } from './campaign.ts';
-import { createHttpLedgerSource } from './ledger.ts';
+import { runCampaign, type TrackedCampaign } from './campaign.ts';
+import type { ProviderTracker } from './delivery-tracker.ts';
 import { runPacer } from './pacer.ts';
 import type { Recorder } from './recorder.ts';
 import { buildSchedule } from './schedule.ts';
@@ -28,6 +28,8 @@ export interface StepContext {
   signal: AbortSignal;
   abortDrain: number;
   fit?: UslFit;
+  /** Each provider's delivery-feed reader (run-scoped), shared by the campaigns on it. */
+  trackers: ReadonlyMap<string, ProviderTracker>;
   onCampaignProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
 }
 
@@ -84,10 +86,9 @@ export function runSweepStep(s: Frozen<SweepStep>, ctx: StepContext): Promise<Sw
   );
 }
 
-/** Starts a campaign and tracks it in its provider's ledger (checked to exist before the run). */
-export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Promise<CampaignOutcome> {
+/** Starts a campaign and tracks it through its provider's delivery feed (checked to exist before the run). */
+export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Promise<TrackedCampaign> {
   const provider = c.provider ?? c.channel;
-  const admin = ctx.system.providers[provider]?.adminUrl as string;
   return runCampaign(
     {
       name: c.name ?? 'campaign',
@@ -104,7 +105,7 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
     },
     {
       origin: ctx.system.targetUrl,
-      ledger: createHttpLedgerSource(admin, provider),
+      tracker: ctx.trackers.get(provider) as ProviderTracker,
       clock: ctx.clock,
       trackFor: ctx.scenario.timeouts.campaign,
       timeout: ctx.scenario.timeouts.request,

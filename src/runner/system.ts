@@ -1,14 +1,18 @@
 import { request } from 'undici';
 import type { Frozen, Scenario } from '../config/index.ts';
 import { InputError, RunInvalidError } from '../core/index.ts';
+import type { MockEndpoint } from './mock-session.ts';
 
 /** The system under test once started (or found): where to send load and where the mocks are. */
 export interface SystemUnderTest {
   kind: 'embedded' | 'external';
   /** Origin of the dispatcher, e.g. `http://127.0.0.1:8080`. */
   targetUrl: string;
-  /** Each mock provider's admin origin (its `/__mock/<name>/...` API lives there). */
-  providers: Record<string, { adminUrl: string; kind?: string }>;
+  /**
+   * Each mock provider's admin origin (its `/__mock/<name>/...` API lives there), the admin token,
+   * and for a mock floodgate did not start, the scenario's settings to push for the run.
+   */
+  providers: Record<string, MockEndpoint>;
   close(): Promise<void>;
 }
 
@@ -25,18 +29,32 @@ export type StartEmbeddedSystem = (
 
 /**
  * Finds or starts the system: `--target` (or a URL in `system.dispatcher`) is external; providers
- * with a `url` are external mocks; anything else needs the embedded starter.
+ * on a long-lived mock (`--mocks`, `system.mocks`, or a provider's own `url`) are external mocks,
+ * to which the scenario's settings for them are pushed for the run; anything else needs the
+ * embedded starter.
  */
 export async function startSystem(
   system: Frozen<Scenario['system']>,
-  options: { target?: string; startEmbedded?: StartEmbeddedSystem; signal?: AbortSignal },
+  options: { target?: string; mocks?: string; mocksToken?: string; startEmbedded?: StartEmbeddedSystem; signal?: AbortSignal },
 ): Promise<SystemUnderTest> {
   const external = options.target ?? (system.dispatcher === 'embedded' ? undefined : system.dispatcher);
+  const mocks = typeof system.mocks === 'string' ? { url: system.mocks } : system.mocks;
+  const mocksUrl = options.mocks ?? mocks?.url;
+  const token = mocks?.token ?? options.mocksToken ?? null;
   const providers: SystemUnderTest['providers'] = {};
   const embeddedProviders: string[] = [];
   for (const [name, p] of Object.entries(system.providers)) {
-    if (p.url) providers[name] = { adminUrl: p.url, ...(p.kind ? { kind: p.kind } : {}) };
-    else embeddedProviders.push(name);
+    const origin = p.url ?? mocksUrl;
+    if (origin) {
+      const { url: _origin, ...push } = p as Record<string, unknown>;
+      providers[name] = { adminUrl: trimSlash(origin), ...(p.kind ? { kind: p.kind } : {}), token, push };
+    } else embeddedProviders.push(name);
+  }
+  if (mocksUrl && !external) {
+    throw new InputError(
+      'FG_USAGE',
+      'a long-lived mock (--mocks / system.mocks) serves your own dispatcher: give it with --target URL (or system.dispatcher: URL)',
+    );
   }
   if (external && embeddedProviders.length === 0) {
     return { kind: 'external', targetUrl: trimSlash(external), providers, close: async () => undefined };

@@ -22,6 +22,8 @@ export interface ValidityInputs {
   /** Highest main-thread busy share in any interval (event-loop utilisation, 0..1). */
   loopBusyMax: number | null;
   aborted: boolean;
+  /** What the run could not verify (a provider's ledger or feed unreadable): each makes it INVALID. */
+  unverified?: readonly string[];
   /** Problems that weaken but do not void the run: failed scrapes, a campaign that did not start. */
   warnings: readonly string[];
 }
@@ -38,6 +40,7 @@ export function assessValidity(inputs: ValidityInputs, tol: Tolerances): Validit
   const invalid: string[] = [];
   const degraded: string[] = [];
   if (inputs.aborted) invalid.push('the run was aborted before its end');
+  for (const u of inputs.unverified ?? []) invalid.push(`not verified: ${u}`);
   const share = inputs.intended > 0 ? inputs.dropped / inputs.intended : 0;
   if (inputs.dropped > 0) {
     const parts = [];

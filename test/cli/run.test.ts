@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMockProviders } from '../../mock-providers/index.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { Result } from '../../src/core/index.ts';
 import { cli } from '../helpers/cli.ts';
-import { provider } from '../helpers/result-fixture.ts';
 import { type Sink, startSink } from '../helpers/sink.ts';
 
 /** Tolerances wide enough that only a broken generator, not a busy machine, changes the verdict. */
@@ -160,63 +160,71 @@ describe('floodgate run', () => {
     expect(result.http.requests).toBeLessThan(100);
   });
 
-  it('tracks a campaign through external mocks and reports provider stats', { timeout: 20_000 }, async () => {
-    const started: { at?: number } = {};
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const json = (status: number, value: unknown) =>
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-        if (req.url === '/v1/campaigns') {
-          started.at = Date.now();
-          return json(202, { id: 'c1', accepted: 5 });
-        }
-        if (req.url === '/__mock/alimtalk/stats') return json(200, provider({ admitted: 5 }));
-        if (req.url === '/__mock/alimtalk/lookup') {
-          const { recipients } = JSON.parse(body) as { recipients: string[] };
-          return json(
-            200,
-            recipients.map((r) => ({
-              recipient: r,
-              accepted: 1,
-              delivered: r === 'w-3' ? 2 : 1,
-              firstDeliveredAt: (started.at ?? 0) + 10,
-            })),
-          );
-        }
-        json(404, { error: 'not found' });
+  it('tracks a campaign on a long-lived mock: settings pushed and restored, a new-key retry is a duplicate', {
+    timeout: 20_000,
+  }, async () => {
+    const mocks = createMockProviders({ providers: { alimtalk: { kind: 'alimtalk', dedupe: true } } });
+    const { urls, adminUrl } = await mocks.listen();
+    const mockOrigin = adminUrl.replace(/\/__mock$/, '');
+    try {
+      // A dispatcher floodgate did not write: it sends each recipient once, then retries w-3 with a NEW client key.
+      server = createServer((req, res) => {
+        req.resume();
+        req.on('end', async () => {
+          if (req.url !== '/v1/campaigns') return res.writeHead(404).end();
+          const send = (list: { recipientNo: string; clientKey: string }[]) =>
+            fetch(`${urls.alimtalk}/alimtalk/v2.3/appkeys/floodgate-app/messages`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                senderKey: 'floodgate-sender',
+                templateCode: 'welcome',
+                recipientList: list.map((r) => ({ ...r, templateParameter: { name: 'x' } })),
+              }),
+            });
+          res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: 5 }));
+          await send([1, 2, 3, 4, 5].map((i) => ({ recipientNo: `w-${i}`, clientKey: `k-${i}` })));
+          await send([{ recipientNo: 'w-3', clientKey: 'k-3-retry' }]);
+        });
       });
-    });
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const file = await scenario(
-      [
-        'name: cmp',
-        'system:',
-        `  dispatcher: ${url}`,
-        `  providers: { alimtalk: { kind: alimtalk, url: "${url}", tps: 200 } }`,
-        'load:',
-        '  - campaign: { name: welcome, channel: alimtalk, recipients: 5, pattern: "w-{seq}", template: welcome, poll: 100ms }',
-        'thresholds:',
-        '  campaign.welcome.lost: "== 0"',
-        '  campaign.duplicated: "== 0"',
-        '',
-      ].join('\n'),
-    );
-    const { code } = await cli(['run', file, '--out', join(dir, 'out')]);
-    const result = await readResult();
-    expect(result.campaigns[0]).toMatchObject({ name: 'welcome', accepted: 5, delivered: 5, lost: 0, duplicated: 1 });
-    expect(result.providers.alimtalk?.admitted).toBe(5);
-    expect(result.thresholds.map((t) => t.ok)).toEqual([true, false]);
-    expect(code).toBe(1);
+      await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const file = await scenario(
+        [
+          'name: cmp',
+          'system:',
+          `  dispatcher: ${url}`,
+          `  mocks: ${mockOrigin}`,
+          '  providers: { alimtalk: { kind: alimtalk, tps: 150 } }',
+          'load:',
+          '  - campaign: { name: welcome, channel: alimtalk, recipients: 5, pattern: "w-{seq}", template: welcome, poll: 100ms }',
+          'thresholds:',
+          '  campaign.welcome.lost: "== 0"',
+          '  campaign.duplicated: "== 0"',
+          '',
+        ].join('\n'),
+      );
+      const { code, out } = await cli(['run', file, '--out', join(dir, 'out')]);
+      const result = await readResult();
+      expect(result.campaigns[0]).toMatchObject({ name: 'welcome', accepted: 5, delivered: 5, lost: 0, duplicated: 1 });
+      expect(result.providers.alimtalk).toMatchObject({ admitted: 6, limitPerSecond: 150, duplicates: 1, duplicateDeliveries: 1 });
+      expect(result.thresholds.map((t) => t.ok)).toEqual([true, false]);
+      expect(out).toMatch(/FAIL provider\.alimtalk\.duplicates: alimtalk: 1 recipient\(s\) got the same message more than once/);
+      expect(code).toBe(1);
+      // The run's setting is gone again: the long-lived mock is back at its own limit.
+      expect(mocks.providers.alimtalk?.stats().limitPerSecond).toBe(200);
+    } finally {
+      await mocks.close();
+    }
   });
 });
 
 describe('floodgate run --scale', () => {
   it('shrinks durations and keeps the rate', { timeout: 20_000 }, async () => {
     sink = await startSink();
-    const file = await scenario(`name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 2s, rate: 20 } ] }\n${RELAXED}\n`);
+    const file = await scenario(
+      `name: t\nload:\n  - phases: { target: GET /, stages: [ { duration: 2s, rate: 20 } ] }\nthresholds: { http.errors: "== 0" }\n${RELAXED}\n`,
+    );
     const { code } = await cli(['run', file, '--target', sink.url, '--scale', '0.5', '--out', join(dir, 'out')]);
     expect(code).toBe(0);
     const result = await readResult();

@@ -76,8 +76,18 @@ describe('Alimtalk broker', () => {
     const again = await post(send, body);
     expect(again.json.message.sendResults[0].resultCode).toBe(code);
     if (dedupe) expect(again.json.message.sendResults[0].messageId).toBe(first.json.message.sendResults[0].messageId);
-    expect(provider.stats()).toMatchObject({ duplicates, deliveriesPerRecipient: perRecipient });
-    expect(provider.ledger.lookup('010', WELCOME, 'order-1')).toEqual({ accepted: 2, delivered: dedupe ? 1 : 2 });
+    expect(provider.stats()).toMatchObject({ duplicates, deliveriesPerRecipient: perRecipient, deduplicated: dedupe ? 1 : 0 });
+    // The ledger keys on recipient x content, whatever the client key.
+    expect(provider.ledger.lookup('010', WELCOME, null)).toEqual({ accepted: 2, delivered: dedupe ? 1 : 2 });
+  });
+
+  it.each([
+    ['a new key per attempt', ['order-1', 'order-1-retry']],
+    ['no key at all', [undefined, undefined]],
+  ])('dedupe on, a retry with %s: the same text reached the same person twice, a duplicate', async (_what, keys) => {
+    const { send, provider } = await broker({ dedupe: true });
+    for (const clientKey of keys) await post(send, alimtalkBody([{ no: '010', name: 'Kim', ...(clientKey ? { clientKey } : {}) }]));
+    expect(provider.stats()).toMatchObject({ duplicates: 1, duplicateDeliveries: 1, deduplicated: 0, deliveriesPerRecipient: { '2': 1 } });
   });
 
   it.each([

@@ -53,7 +53,7 @@ describe('startSystem', () => {
     expect(sut).toMatchObject({
       kind: 'external',
       targetUrl: 'http://127.0.0.1:8',
-      providers: { ses: { adminUrl: 'http://127.0.0.1:9/', kind: 'ses' } },
+      providers: { ses: { adminUrl: 'http://127.0.0.1:9', kind: 'ses', token: null, push: { kind: 'ses' } } },
     });
   });
 

@@ -9,7 +9,7 @@ import { createMockProviders, type MockProviders } from '../../mock-providers/in
 import { startEmbeddedSystem } from '../../src/cli/run/embedded.ts';
 import { parseYamlSource, Scenario, validateSource } from '../../src/config/index.ts';
 import { Result } from '../../src/core/index.ts';
-import { createHttpLedgerSource } from '../../src/runner/index.ts';
+import { beginMockSession } from '../../src/runner/index.ts';
 import { cli } from '../helpers/cli.ts';
 
 let mocks: MockProviders | undefined;
@@ -99,11 +99,10 @@ describe('against the real mock providers', () => {
     );
     const sut = await startEmbeddedSystem(s.system, { withDispatcher: false });
     try {
-      const stats = await createHttpLedgerSource(sut.providers.alimtalk?.adminUrl as string, 'alimtalk').stats();
-      expect(stats).toMatchObject({ kind: 'alimtalk', admitted: 0 });
-      expect(await createHttpLedgerSource(sut.providers.alimtalk?.adminUrl as string, 'alimtalk').lookup(['x'])).toEqual([
-        { recipient: 'x', accepted: 0, delivered: 0, firstDeliveredAt: null },
-      ]);
+      const session = await beginMockSession(sut.providers, { name: 's', timeout: 2000 });
+      expect(await session.stats('alimtalk')).toMatchObject({ kind: 'alimtalk', admitted: 0, delivered: 0 });
+      expect(await session.deliveries('alimtalk', 0)).toMatchObject({ cursor: 0, head: 0, entries: [] });
+      expect(await session.end()).toEqual([]);
     } finally {
       await sut.close();
     }

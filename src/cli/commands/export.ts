@@ -48,7 +48,11 @@ export const exportCommand: Command = {
     const planValues = RUN_WIRING.resolvePlanValue;
     // Plan files are named relative to the working directory, as in `floodgate run`.
     const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
-    const { scenario } = await loadScenario(resolve(io.cwd, file), { scale, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
+    const { scenario } = await loadScenario(resolve(io.cwd, file), {
+      scale,
+      env: io.env,
+      ...(resolvePlanValue ? { resolvePlanValue } : {}),
+    });
     const outDir = resolve(io.cwd, values.out ?? join('reports', scenario.name, 'k6'));
     const scriptFile = `${scenario.name}.k6.js`;
     const manifestFile = `${toK8sName(`floodgate-${scenario.name}`)}.testrun.yaml`;

@@ -35,7 +35,11 @@ with its own threshold, e.g. \`provider.alimtalk.rejected: "< 500"\`: that thres
 the built-in "no rejection" check (and the baseline does not compare rejections strictly).
 
 Options:
-  --target URL     the system under test (overrides system.dispatcher)
+  --target URL     the system under test: your own dispatcher (overrides system.dispatcher)
+  --mocks URL      a long-lived \`floodgate mock\` your dispatcher sends to (its origin, e.g.
+                   http://127.0.0.1:9090; overrides system.mocks). The scenario's provider
+                   settings are pushed to it for the run and restored after; only this run's
+                   deliveries are counted. Its admin token: system.mocks.token or FLOODGATE_MOCK_TOKEN
   --scale F        shrink counts and durations by F, keep rates (e.g. 0.01)
   --out DIR        write into DIR instead of reports/<scenario>/<timestamp>
   --baseline FILE  compare with a result of the same scenario (exit 2 on a regression)
@@ -80,6 +84,7 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       const { values, positionals } = parseCommandArgs('run', argv, {
         ...COMPARE_FLAGS,
         target: { type: 'string' },
+        mocks: { type: 'string' },
         scale: { type: 'string' },
         out: { type: 'string' },
         repeat: { type: 'string' },
@@ -93,15 +98,17 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       const repeat = numberFlag('run', 'repeat', values.repeat) ?? 1;
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT)
         throw new InputError('FG_USAGE', `floodgate run: --repeat must be a whole number from 1 to ${MAX_REPEAT}, got ${values.repeat}`);
-      if (values.target !== undefined && !/^https?:\/\/[^/]+/.test(values.target)) {
-        throw new InputError('FG_USAGE', `floodgate run: --target must be an http(s) URL, got "${values.target}"`);
+      for (const flag of ['target', 'mocks'] as const) {
+        const url = values[flag];
+        if (url !== undefined && !isHttpUrl(url))
+          throw new InputError('FG_USAGE', `floodgate run: --${flag} must be an http(s) URL, got "${url.slice(0, 200)}"`);
       }
       const baseline = await loadBaseline('run', io.cwd, values);
       const path = resolve(io.cwd, file);
       // Plan files are named relative to the working directory, like the scenario itself.
       const planValues = wiring.resolvePlanValue;
       const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
-      const loaded = await loadScenario(path, { scale, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
+      const loaded = await loadScenario(path, { scale, env: io.env, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
       if (baseline) checkSameScenario(baseline.baseline, { name: loaded.scenario.name, hash: loaded.hash }, baseline.options.label);
       const runOnce = async (): Promise<Result> => {
         const progress = createProgressWriter(io.stderr);
@@ -111,6 +118,8 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
             signal: io.signal,
             meta: { toolVersion: VERSION, gitCommit: gitCommit(io.cwd), scenarioFile: file, scenarioHash: loaded.hash, scale },
             ...(values.target ? { target: values.target } : {}),
+            ...(values.mocks ? { mocks: values.mocks } : {}),
+            ...(io.env.FLOODGATE_MOCK_TOKEN ? { mocksToken: io.env.FLOODGATE_MOCK_TOKEN } : {}),
             ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
             ...(wiring.fit ? { fit: wiring.fit } : {}),
             evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
@@ -163,6 +172,16 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       return verdict.exitCode;
     },
   };
+}
+
+/** An http(s) URL with a valid host and port (`http://127.0.0.1:99999` is not). */
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Reports `run` writes next to result.json (summary.json is `floodgate report`'s). */

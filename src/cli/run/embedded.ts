@@ -1,5 +1,6 @@
 import { createDispatcher, parseDispatcherConfig } from '../../../dispatcher/index.ts';
-import { createMockProviders } from '../../../mock-providers/index.ts';
+import { createMockProviders, type ProviderConfig as ParsedProviderConfig, ProviderConfig } from '../../../mock-providers/index.ts';
+import { parseConfigObject } from '../../core/index.ts';
 import type { StartEmbeddedSystem } from '../../runner/index.ts';
 
 /** Mock kinds the reference dispatcher has a client for. */
@@ -14,11 +15,14 @@ const DISPATCHER_KINDS = new Set(['alimtalk', 'fcm', 'ses', 'sendgrid']);
  * A mock with `callbacks` reports back to the dispatcher's `/v1/reports/<name>`.
  */
 export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) => {
-  const mockConfigs: Record<string, Record<string, unknown>> = {};
+  // One provider config, parsed once with the mocks' own defaults and handed to both the mock and
+  // the dispatcher's account, so the two always agree on the limit (a provider given only `kind`
+  // is paced at its mock's default limit, not sent unpaced into it).
+  const mockConfigs: Record<string, ParsedProviderConfig> = {};
   for (const [name, config] of Object.entries(system.providers)) {
     if (config.url) continue;
     const { url: _external, ...mock } = config as Record<string, unknown>;
-    mockConfigs[name] = mock;
+    mockConfigs[name] = parseConfigObject(ProviderConfig, mock, `system.providers.${name}`);
   }
   const mocks = createMockProviders({ providers: mockConfigs } as Parameters<typeof createMockProviders>[0]);
   const { urls, adminUrl } = await mocks.listen();
@@ -30,16 +34,17 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
     const extraProviders = (extra.providers ?? {}) as Record<string, Record<string, unknown>>;
     const accounts: Record<string, Record<string, unknown>> = {};
     for (const [name, mock] of Object.entries(mockConfigs)) {
-      if (!DISPATCHER_KINDS.has(String(mock.kind))) continue;
-      const tps = typeof mock.tps === 'number' || typeof mock.tps === 'string' ? { tps: mock.tps } : {};
+      if (!DISPATCHER_KINDS.has(mock.kind)) continue;
+      const tps = mock.tps === null ? {} : { tps: mock.tps };
       accounts[name] = { kind: mock.kind, baseUrl: urls[name], ...tps, ...(extraProviders[name] ?? {}) };
     }
     const config = parseDispatcherConfig({ db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts });
     const dispatcher = createDispatcher(config);
     const targetUrl = (await dispatcher.listen()).replace(/\/+$/, '');
     for (const [name, mock] of Object.entries(mockConfigs)) {
-      const callbacks = mock.callbacks;
-      if (callbacks && typeof callbacks === 'object') {
+      const raw = system.providers[name] as Record<string, unknown>;
+      const callbacks = mock.kind === 'alimtalk' && raw.callbacks ? mock.callbacks : null;
+      if (callbacks) {
         mocks.providers[name]?.reconfigure({
           callbacks: { ...callbacks, url: `${targetUrl}/v1/reports/${name}?token=${system.token}` },
         } as never);

@@ -29,7 +29,7 @@ export interface LoadedScenario {
  */
 export async function loadScenario(
   file: string,
-  options: { scale: number; resolvePlanValue?: PlanValueResolver },
+  options: { scale: number; resolvePlanValue?: PlanValueResolver; env?: Readonly<Record<string, string | undefined>> },
 ): Promise<LoadedScenario> {
   let text: string;
   try {
@@ -38,7 +38,7 @@ export async function loadScenario(
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot read (${reason})`);
   }
-  const source = parseYamlSource(text, file);
+  const source = parseYamlSource(text, file, options.env ? { env: options.env } : {});
   const issues: Issue[] = [];
   let scenario: Frozen<Scenario> | undefined;
   try {
@@ -93,7 +93,7 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       issues.push({
         path,
         message: `unknown template field {{${field}}}`,
-        hint: 'generated fields: uuid, seq, recipient, now, nowIso, token',
+        hint: `fields here: uuid, seq, recipient, now, nowIso, ${Object.keys(vars).join(', ')}`,
         location: locate(path),
       });
     }
