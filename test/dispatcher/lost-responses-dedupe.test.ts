@@ -23,7 +23,7 @@ interface Seen {
 
 /**
  * A pass-through proxy in front of the mock: forwards every request (so the provider accepts
- * it) but swallows the answer of the first request carrying `loseKeyOf` recipient, holding the
+ * it) but swallows the answer of the first request carrying `loseRecipient`, holding the
  * connection open until the client gives up. Records every request's client keys in order.
  */
 async function startLossyProxy(target: string, loseRecipient: string) {
@@ -84,7 +84,12 @@ describe('dispatcher: responses lost under provider dedupe', () => {
     });
     try {
       const created = await call(url, '/v1/campaigns', {
-        body: { channel: 'alimtalk', template: 'accrual', params: { points: '100' }, generator: { count: recipients, pattern: 'acc-{n:5}' } },
+        body: {
+          channel: 'alimtalk',
+          template: 'accrual',
+          params: { points: '100' },
+          generator: { count: recipients, pattern: 'acc-{n:5}' },
+        },
       });
       expect(created.status).toBe(201);
       const done = await waitDone(url, created.json.id as string, 45_000);
