@@ -72,16 +72,17 @@ function parseSendRawEmail(params: QueryParams): ParsedEmail | Rejection {
   return { recipients, content: `raw\u0001${subject}\u0001${message.body}`, clientKey };
 }
 
-const SENDERS: Record<string, (params: QueryParams) => ParsedEmail | Rejection> = {
-  SendEmail: parseSendEmail,
-  SendRawEmail: parseSendRawEmail,
-};
+// A Map, not an object: `Action=constructor` must not find Object's own properties.
+const SENDERS = new Map<string, (params: QueryParams) => ParsedEmail | Rejection>([
+  ['SendEmail', parseSendEmail],
+  ['SendRawEmail', parseSendRawEmail],
+]);
 
 /** Runs one Query action. */
 async function handle(runtime: ProviderRuntime, params: QueryParams, request: FastifyRequest, reply: FastifyReply) {
   const action = params.get('Action');
   if (action === 'GetSendQuota') return sendQueryResult(reply, action, { ...sendQuota(runtime) });
-  const parse = action === undefined ? undefined : SENDERS[action];
+  const parse = action === undefined ? undefined : SENDERS.get(action);
   if (parse === undefined) {
     runtime.log({ status: 400, units: 0, outcome: 'bad-request', recipient: null, id: null });
     if (!action) return sendQueryError(reply, 400, 'MissingAction', 'The request must contain the parameter Action.');

@@ -144,10 +144,13 @@ describe('SES v1 bad input over real HTTP: awsQuery XML errors naming the proble
     const tooMany = Array.from({ length: 51 }, (_, i) => `Destination.ToAddresses.member.${i + 1}=r${i}%40example.com`).join('&');
     const over = await form(url, `Action=SendEmail&Source=n%40example.com&Message.Subject.Data=Hi&${tooMany}`);
     expect(over.text).toContain('<Code>InvalidParameterValue</Code><Message>Recipient count exceeds 50.</Message>');
+    const inherited = await form(url, 'Action=constructor');
+    expect(inherited.status).toBe(400);
+    expect(inherited.text).toContain('<Code>InvalidAction</Code>');
     const noAction = await form(url, 'Version=2010-12-01');
     expect(noAction.text).toContain('<Code>MissingAction</Code>');
     expect(provider.stats()).toMatchObject({ admitted: 0, rejected: 0 });
-    expect(provider.journal().entries.map((e) => e.outcome)).toEqual(['bad-request', 'bad-request', 'bad-request', 'bad-request']);
+    expect(provider.journal().entries.map((e) => e.outcome)).toEqual(Array(5).fill('bad-request'));
   });
 
   it('keeps the form parser inside SES: v2 and other providers still refuse a form body', async () => {
