@@ -36,4 +36,5 @@ export {
 export { ALIMTALK_CODES, renderTemplate } from './providers/alimtalk.ts';
 export { MeasurementRecorder, type SecondCount } from './recorder.ts';
 export { buildLimiter, UNIT_OF_KIND } from './runtime.ts';
+export { mockHttpsAgent } from './sdk-agent.ts';
 export { createMockProviders, type MockOptions, type MockProvider, type MockProviders } from './server.ts';

@@ -217,6 +217,12 @@ export class RollingQuota implements Limiter {
     return result;
   }
 
+  /** Units taken within the rolling window ending at `now` (SES's `SentLast24Hours`). */
+  used(now: number): number {
+    this.advance(now);
+    return this.sum;
+  }
+
   take(units: number, now: number): void {
     this.advance(now);
     this.slots[this.cursor % this.slots.length] = (this.slots[this.cursor % this.slots.length] as number) + units;

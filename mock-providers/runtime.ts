@@ -1,6 +1,6 @@
 import { type Clock, InputError, type ProviderStats, parseConfigObject, type Rng } from '../src/core/index.ts';
 import { CallbackSender } from './callbacks.ts';
-import { type AlimtalkConfig, ProviderConfig } from './config.ts';
+import { type AlimtalkConfig, ProviderConfig, type SesConfig } from './config.ts';
 import { FaultPlan } from './faults.ts';
 import { DeliveryFeed } from './feed.ts';
 import { Journal, type JournalEntry } from './journal.ts';
@@ -25,6 +25,7 @@ export const UNIT_OF_KIND = { fcm: 'messages', ses: 'recipients', sendgrid: 'req
 
 /** Builds the limiter a provider config describes, in the provider's own shape. */
 export function buildLimiter(config: ProviderConfig): Limiter {
+  if (config.kind === 'ses') return buildSesLimiter(config);
   if (config.tps === null) return new UnlimitedLimiter();
   const perWindow = (windowMs: number) => Math.max(1, Math.round((config.tps as number) * (windowMs / 1000)));
   switch (config.kind) {
@@ -32,15 +33,22 @@ export function buildLimiter(config: ProviderConfig): Limiter {
       return new FixedWindowLimiter(perWindow(config.window), config.window, 'first');
     case 'sendgrid':
       return new FixedWindowLimiter(perWindow(config.window), config.window, 'epoch');
-    case 'ses': {
-      const bucket = new TokenBucketLimiter(config.tps, config.tps, true);
-      return config.quota === null ? bucket : new AllOfLimiter([new RollingQuota(config.quota, config.quotaWindow), bucket]);
-    }
     case 'alimtalk':
       if (config.algorithm === 'bucket') return new TokenBucketLimiter(config.tps, perWindow(config.window), false);
       if (config.algorithm === 'sliding') return new SlidingLogLimiter(perWindow(config.window), config.window);
       return new FixedWindowLimiter(perWindow(config.window), config.window, 'epoch');
   }
+}
+
+/**
+ * SES: a rolling quota (checked first, so its message wins) and a token bucket with debt.
+ * The quota counter is kept even without a quota (limit Infinity): it is what
+ * `GetSendQuota`/`GetAccount` report as SentLast24Hours.
+ */
+function buildSesLimiter(config: SesConfig): Limiter {
+  const quota = new RollingQuota(config.quota ?? Number.POSITIVE_INFINITY, config.quotaWindow);
+  if (config.tps === null) return quota;
+  return new AllOfLimiter([quota, new TokenBucketLimiter(config.tps, config.tps, true)]);
 }
 
 /** An admission: the limiter's decision plus any extra wait (brownout queueing). */

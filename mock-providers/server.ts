@@ -12,6 +12,7 @@ import { sendgridPlugin } from './providers/sendgrid.ts';
 import { sesPlugin } from './providers/ses.ts';
 import type { ProviderPluginOptions } from './providers/shared.ts';
 import { ProviderRuntime } from './runtime.ts';
+import { sdkRootPlugin } from './sdk-root.ts';
 
 const PLUGINS: Record<ProviderKind, FastifyPluginAsync<ProviderPluginOptions>> = {
   fcm: fcmPlugin,
@@ -71,6 +72,8 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
     app.register(PLUGINS[providerConfig.kind], { prefix: `/${name}`, runtime });
   }
   app.register(adminPlugin, { runtimes, metrics, token: parsed.token });
+  // firebase-admin's fixed paths: the FCM provider at the root too (sdk-root.ts).
+  app.register(sdkRootPlugin, { runtimes });
 
   const providers: Record<string, MockProvider> = {};
   for (const runtime of runtimes.values()) {

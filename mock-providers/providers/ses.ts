@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { endWithFault, installErrorHandler, isObject, type ProviderPluginOptions, unreported } from './shared.ts';
+import { deliverEmail, MAX_RECIPIENTS, type ParsedEmail, sendQuota } from './ses-send.ts';
+import { sesV1Plugin } from './ses-v1.ts';
+import { installErrorHandler, isObject, type ProviderPluginOptions } from './shared.ts';
 
 /** SES v2 error types by HTTP status (the SDK reads `x-amzn-ErrorType`). */
 const SES_ERRORS: Record<number, string> = {
@@ -16,15 +18,6 @@ const SES_ERRORS: Record<number, string> = {
 export function renderSesError(reply: FastifyReply, status: number, message: string): FastifyReply {
   const type = SES_ERRORS[status] ?? (status >= 500 ? 'InternalFailure' : 'BadRequestException');
   return reply.code(status).header('x-amzn-errortype', type).header('x-amzn-requestid', 'floodgate-mock').send({ message });
-}
-
-/** SES v2 caps one message at 50 recipients (To + Cc + Bcc). */
-const MAX_RECIPIENTS = 50;
-
-interface ParsedEmail {
-  recipients: string[];
-  content: string;
-  clientKey: string | null;
 }
 
 function addresses(destination: Record<string, unknown>, key: string): string[] | string {
@@ -62,7 +55,10 @@ function parseEmail(body: unknown): ParsedEmail | string {
   return { recipients, content: JSON.stringify(content), clientKey };
 }
 
-/** Amazon SES v2 `outbound-emails` (wire contract, "Amazon SES v2"). */
+/**
+ * Amazon SES: v2 `outbound-emails` and `account` (wire contract, "Amazon SES v2"), and v1's
+ * Query protocol at `POST /` (ses-v1.ts). Both versions share one limiter, ledger and journal.
+ */
 export async function sesPlugin(app: FastifyInstance, { runtime }: ProviderPluginOptions): Promise<void> {
   installErrorHandler(app, runtime, renderSesError);
   app.post('/v2/email/outbound-emails', async (request, reply) => {
@@ -71,26 +67,20 @@ export async function sesPlugin(app: FastifyInstance, { runtime }: ProviderPlugi
       runtime.log({ status: 400, units: 0, outcome: 'bad-request', recipient: null, id: null });
       return renderSesError(reply, 400, email);
     }
-    const { recipients } = email;
-    const original = runtime.acceptedBefore(email.clientKey);
-    if (original !== undefined) {
-      // Deduplicated: answered as before, not sent again, not counted against the rate.
-      for (const r of recipients) runtime.record(r, email.content, email.clientKey, original, false);
-      runtime.log({ status: 200, units: recipients.length, outcome: 'deduplicated', recipient: recipients[0] ?? null, id: original });
-      await runtime.wait();
-      return reply.send({ MessageId: original });
-    }
-    const admission = runtime.admit(recipients.length);
-    if (!admission.admitted) {
-      runtime.log({ status: 429, units: recipients.length, outcome: 'over-limit', recipient: recipients[0] ?? null, id: null });
-      return renderSesError(reply, 429, admission.reason === 'quota' ? 'Daily message quota exceeded.' : 'Maximum sending rate exceeded.');
-    }
-    const hit = runtime.faults.empty ? null : runtime.faults.match(runtime.elapsed(), recipients);
-    if (hit && (await endWithFault(hit, request, reply, runtime, renderSesError, recipients))) return reply;
-    const id = runtime.newId();
-    for (const r of recipients) runtime.record(r, email.content, email.clientKey, id, !unreported(hit, r));
-    runtime.log({ status: 200, units: recipients.length, outcome: 'accepted', recipient: recipients[0] ?? null, id });
-    await runtime.wait(admission.queueMs);
-    return reply.send({ MessageId: id });
+    const id = await deliverEmail(runtime, email, request, reply, renderSesError);
+    return id === null ? reply : reply.send({ MessageId: id });
   });
+  // GetAccount: the SDKs' way to read the quota; a read, so neither admitted nor journaled.
+  app.get('/v2/email/account', async (_request, reply) =>
+    reply.send({
+      DedicatedIpAutoWarmupEnabled: false,
+      EnforcementStatus: 'HEALTHY',
+      ProductionAccessEnabled: true,
+      SendQuota: sendQuota(runtime),
+      SendingEnabled: true,
+      SuppressionAttributes: { SuppressedReasons: [] },
+    }),
+  );
+  // Its own encapsulated context: the form parser and XML errors stay with v1.
+  await app.register(sesV1Plugin, { runtime });
 }
