@@ -56,7 +56,7 @@ describe('FCM through firebase-admin 13, unchanged', () => {
       [200, 'accepted', 'device-2'],
       [429, 'over-limit', null],
     ]);
-    expect(provider?.ledger.lookup('device-1', 'Sale\u000150% off\u0001{}', 'k-1')).toMatchObject({ accepted: 1, delivered: 1 });
+    expect(provider?.ledger.lookup('device-1', 'Sale\u000150% off\u0001{}', null)).toMatchObject({ accepted: 1, delivered: 1 });
   });
 
   it('sendEach() (legacy HTTP/1.1 transport) reports each success and the over-quota ones per message', async () => {
