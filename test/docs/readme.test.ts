@@ -75,7 +75,7 @@ describe('README.md', () => {
 
   it('names only files, scenarios and npm scripts that exist', () => {
     for (const m of readme.matchAll(
-      /(?<![\w/])((?:scenarios|deploy|docs|scripts|mock-providers|dispatcher)\/[\w./-]+\.(?:yaml|png|ts|md))\b/g,
+      /(?<![\w/-])((?:scenarios|deploy|docs|scripts|examples|mock-providers|dispatcher)\/[\w./-]+\.(?:yaml|yml|sh|png|ts|md))\b/g,
     )) {
       expect(existsSync(m[1] as string), m[1]).toBe(true);
     }
