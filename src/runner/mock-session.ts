@@ -40,6 +40,9 @@ interface Server {
   runId: string;
 }
 
+/** Retries of a read that timed out, was reset or answered 5xx. */
+const READ_RETRIES = 3;
+
 /** Thrown by the session's readers when a mock answered but refused (409 other run, 410 feed gone, 4xx). */
 export class MockReadError extends Error {}
 
@@ -144,13 +147,26 @@ function createSession(providers: Readonly<Record<string, MockEndpoint>>, server
     if (!server) throw new MockReadError(`no mock run holds provider ${provider}`);
     return server;
   };
+  // Reads are idempotent (a cursor, a snapshot), so a time-out or a reset on a busy machine is retried
+  // (after 0.5, 1 and 2 s) before the run calls the provider unverified; a refusal (4xx) is not.
   const read = async (provider: string, path: string, query: Record<string, number | string>, ms: number) => {
     const server = serverOf(provider);
     const qs = new URLSearchParams({ run: server.runId, ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) });
     const url = `${server.origin}/__mock/${encodeURIComponent(provider)}/${path}?${qs}`;
-    const res = await call('GET', url, server.token, ms);
-    if (res.status !== 200) throw new MockReadError(`${url.split('?')[0]} answered ${res.status}: ${errorText(res)}`);
-    return res.json;
+    for (let attempt = 0; ; attempt++) {
+      let res: Awaited<ReturnType<typeof call>> | null = null;
+      let failure: string;
+      try {
+        res = await call('GET', url, server.token, ms);
+        if (res.status === 200) return res.json;
+        failure = `${url.split('?')[0]} answered ${res.status}: ${errorText(res)}`;
+      } catch (error) {
+        failure = `${url.split('?')[0]}: ${(error as Error).message}`;
+      }
+      const transient = res === null || res.status >= 500;
+      if (!transient || attempt >= READ_RETRIES) throw new MockReadError(attempt > 0 ? `${failure} (after ${attempt + 1} attempts)` : failure);
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
   };
   return {
     async stats(provider, ms = timeout) {

@@ -75,7 +75,7 @@ export async function runScenario(scenario: Frozen<Scenario>, options: RunOption
   try {
     await preflight(system.targetUrl, scenario.timeouts.preflight);
     checkCampaignProviders(scenario, system);
-    const session = await beginMockSession(system.providers, { name: scenario.name, timeout: scenario.timeouts.preflight });
+    const session = await beginMockSession(system.providers, { name: scenario.name, timeout: scenario.timeouts.request });
     let ended = false;
     const end = async () => {
       if (ended) return [];
