@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'src/planner': ['src/core', 'src/config'],
   'src/stats': ['src/core'],
   // The planner's USL fit and plan values reach the runner by injection (src/cli/run/wiring.ts).
-  'src/runner': ['src/core', 'src/config', 'src/stats', 'src/gate', 'mock-providers', 'dispatcher'],
+  'src/runner': ['src/core', 'src/config', 'src/stats'],
   // Reports render the gate's verdict and comparison, and the planner's PlanReport (plan.md/html):
   // both sit below report in the direction, so no cycle can form.
   'src/report': ['src/core', 'src/stats', 'src/gate', 'src/planner'],
