@@ -30,4 +30,24 @@ describe('floodgate run: embedded mock configs are checked with the scenario', (
     expect(err).not.toMatch(/theirs/);
     expect(err).not.toMatch(/\n\s+at /);
   });
+
+  it('checks the settings pushed to a long-lived mock too: a misspelt key next to `url` is an error, not ignored', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fg-run-')), 'ext.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: ext',
+        'system:',
+        '  dispatcher: http://127.0.0.1:9',
+        '  providers:',
+        '    a: { kind: alimtalk, url: "http://127.0.0.1:9", tps: 100, latencx: { fixed: 5ms } }',
+        'load:',
+        '  - campaign: { name: w, channel: alimtalk, provider: a, recipients: 5, template: welcome }',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await cli(['run', file]);
+    expect(code).toBe(4);
+    expect(err).toContain(`${file}:5:63 system.providers.a.latencx: unknown key \`latencx\``);
+  });
 });

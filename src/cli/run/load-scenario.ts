@@ -129,18 +129,32 @@ function isExpressions(x: unknown): x is string | string[] {
 }
 
 /**
- * The scenario schema keeps each embedded mock's config opaque (the mocks own it); check it here
- * against the mocks' own schema, so a bad mock setting is reported with the rest, with its
- * position and hint, before anything starts. Providers with a `url` are external: not checked.
+ * The scenario schema keeps each provider's mock config opaque (the mocks own it); check it here
+ * against the mocks' own schema, so a bad setting is reported with the rest, with its position and
+ * hint, before anything starts. That holds for a provider on a long-lived mock too (`url`, or
+ * `system.mocks`): its settings are pushed there for the run, so a misspelt key next to `url` is
+ * an error, never silently ignored. A provider without `kind` is checked by the mock itself when
+ * the run begins.
  */
 function embeddedMockIssues(source: Parameters<typeof validateSource>[1], providers: unknown): Issue[] {
   if (!isObject(providers)) return [];
-  const embedded = Object.entries(providers).filter(([, p]) => isObject(p) && !('url' in p) && 'kind' in p);
-  if (embedded.length === 0) return [];
+  const known = Object.entries(providers).filter(([, p]) => isObject(p) && 'kind' in p);
+  if (known.length === 0) return [];
+  // `url` is floodgate's, not the mock's: allowed beside any kind's keys (the did-you-mean hints then stay with the plain schema).
+  const withUrl = (schema: z.ZodType) =>
+    z.preprocess((v) => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'url')) : v), schema);
   const shape = z
     .object({
       system: z
-        .object({ providers: z.object(Object.fromEntries(embedded.map(([name]) => [name, MockProviderConfig]))).passthrough() })
+        .object({
+          providers: z
+            .object(
+              Object.fromEntries(
+                known.map(([name, p]) => [name, 'url' in (p as object) ? withUrl(MockProviderConfig) : MockProviderConfig]),
+              ),
+            )
+            .passthrough(),
+        })
         .passthrough(),
     })
     .passthrough();
