@@ -44,4 +44,35 @@ describe('floodgate dispatcher', () => {
     }
     expect(out).toContain('stopped');
   });
+  it('takes its token from FLOODGATE_DISPATCHER_TOKEN when the config file has none (docker-compose.yml relies on it)', async () => {
+    const t = tempDir();
+    const file = join(t.dir, 'no-token.yaml');
+    writeFileSync(file, `db: ${JSON.stringify(join(t.dir, 'env.db'))}\nport: 0\n`);
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (c) => {
+      out += c;
+    });
+    const controller = new AbortController();
+    const env = { FLOODGATE_DISPATCHER_TOKEN: 'token-from-the-environment' };
+    const run = runCli(['dispatcher', '--config', file], { stdout, stderr: new PassThrough(), env, cwd: t.dir, signal: controller.signal });
+    try {
+      for (let i = 0; i < 100 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 20));
+      const url = /listening on (\S+)/.exec(out)?.[1];
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(out).not.toMatch(/token:/);
+      const post = (authorization?: string) =>
+        fetch(`${url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: '{}',
+        });
+      expect((await post('Bearer token-from-the-environment')).status).toBe(400); // past the token check, to the body's
+      expect((await post('Bearer some-other-token')).status).toBe(401);
+    } finally {
+      controller.abort();
+      expect(await run).toBe(0);
+      t.cleanup();
+    }
+  });
 });

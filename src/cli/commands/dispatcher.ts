@@ -5,6 +5,13 @@ import { InputError } from '../../core/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
 
+/**
+ * The config file's schema: as the dispatcher's, but the token may come from the environment
+ * instead (FLOODGATE_DISPATCHER_TOKEN), so a deployment keeps its secret out of the file and
+ * shares one source with the clients that send it (docker-compose.yml).
+ */
+const DispatcherConfigFile = DispatcherConfig.extend({ token: DispatcherConfig.shape.token.optional() });
+
 const USAGE = `Usage: floodgate dispatcher [--db FILE] [--port N] [--config FILE]
 
 Runs the reference dispatcher: a durable SQLite outbox, provider-paced sending, the campaign,
@@ -32,11 +39,11 @@ export const dispatcherCommand: Command = {
     });
     if (positionals.length > 0) throw new InputError('FG_USAGE', `floodgate dispatcher: unexpected argument "${positionals[0]}"`);
     const port = numberFlag('dispatcher', 'port', values.port);
-    const loaded = values.config ? await loadConfigFile(DispatcherConfig, values.config) : undefined;
+    const loaded = values.config ? await loadConfigFile(DispatcherConfigFile, values.config) : undefined;
     const known = loaded?.token ?? io.env.FLOODGATE_DISPATCHER_TOKEN;
     const generated = known === undefined ? randomBytes(16).toString('hex') : undefined;
     const token = known ?? (generated as string);
-    const base: DispatcherConfig = loaded ? (structuredClone(loaded) as DispatcherConfig) : parseDispatcherConfig({ token });
+    const base: DispatcherConfig = loaded ? ({ ...structuredClone(loaded), token } as DispatcherConfig) : parseDispatcherConfig({ token });
     const config: DispatcherConfig = { ...base, ...(values.db ? { db: values.db } : {}), ...(port === undefined ? {} : { port }) };
     const dispatcher = createDispatcher(config);
     const url = await dispatcher.listen();
