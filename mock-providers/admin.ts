@@ -38,8 +38,8 @@ export async function adminPlugin(
   const { runtimes, metrics, token } = opts;
   const runs = new RunRegistry(runtimes);
   type Named = { Params: { name: string } };
-  // Own properties only: a provider named `constructor` or `__proto__` is never found on a prototype.
-  const find = (name: string) => (Object.hasOwn(Object.fromEntries(runtimes), name) ? runtimes.get(name) : undefined);
+  // A Map: a provider named `constructor` or `__proto__` is never found on a prototype.
+  const find = (name: string) => runtimes.get(name);
   const notFound = (name: string) => ({ error: `no provider named "${name.slice(0, 100)}"`, providers: [...runtimes.keys()] });
 
   if (token !== null) {

@@ -95,7 +95,8 @@ export class RunRegistry {
     }
     const issues: Issue[] = [];
     for (const [name, partial] of Object.entries(providers as Record<string, unknown>)) {
-      const runtime = Object.hasOwn(Object.fromEntries(this.runtimes), name) ? this.runtimes.get(name) : undefined;
+      // A Map: `constructor` or `__proto__` is never found on a prototype.
+      const runtime = this.runtimes.get(name);
       if (!runtime) {
         issues.push({
           path: ['providers', name],
