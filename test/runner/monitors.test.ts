@@ -67,7 +67,7 @@ describe('startMonitors', () => {
     expect(pending?.labels).toEqual({ pool: 'HikariPool-1' });
     expect(pending?.points).toHaveLength(3);
     expect(pending?.points.every(([, v]) => v === 3)).toBe(true);
-    expect(report.scrapeErrors).toEqual(['scrape failed 3 time(s): ' + `${origin}/broken: HTTP 500`]);
+    expect(report.scrapeErrors).toEqual([`scrape failed 3 time(s): ${origin}/broken: HTTP 500`]);
     expect(report.cpuPercentMax).toBe(50);
     // Nothing more once stopped: moving time on scrapes nothing.
     await clock.advance(1000);
