@@ -57,8 +57,21 @@ export function createManualClock(start = 0): ManualClock {
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
-        sleepers.push({ at: current + Math.max(0, ms), resolve });
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        // Woken or aborted, the other path is dropped: no listener piles up on a long-lived signal.
+        const entry = {
+          at: current + Math.max(0, ms),
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          const i = sleepers.indexOf(entry);
+          if (i >= 0) sleepers.splice(i, 1);
+          reject(signal?.reason);
+        };
+        sleepers.push(entry);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
     every(ms, fn) {
