@@ -28,7 +28,9 @@ async function drive(stages: RateStage[], behaviour?: SinkBehaviour, extra: { ti
     timeout: extra.timeout ?? 5000,
     maxInFlight: extra.maxInFlight ?? 10_000,
     connections: 256,
-    lateLimit: 1000,
+    // Nothing is dropped for lateness: a loaded machine runs the pacer late, and these tests
+    // check what it sends, not how punctually (bench/runner.ts does).
+    lateLimit: 60_000,
     drain: 2000,
   });
   return { report, totals: recorder.finish(systemClock.now() - runStart), sinkStart, sink };
@@ -45,9 +47,12 @@ describe('open-model pacer against a loopback sink', () => {
     expect(totals.completed).toBe(3000);
     expect(totals.dropped).toBe(0);
     expect(totals.timeline.slice(0, 3).map((t) => t.intended)).toEqual([1000, 1000, 1000]);
-    // Tolerant on purpose: +-50% per second at the sink (the benchmark checks 1%); this catches a
-    // pacer that bunches or starves seconds, not a busy machine.
-    for (const n of perSecond(s.arrivals, sinkStart, 3)) expect(Math.abs(n - 1000)).toBeLessThan(500);
+    // Never early, however loaded the machine: by the end of second k at most k x 1,000 have
+    // arrived (a pacer that bunches sends ahead of plan), and the last comes at >= 2,999 ms.
+    // Lateness is the benchmark's to measure (bench/runner.ts, within 1% a second).
+    const counts = perSecond(s.arrivals, sinkStart, 3);
+    for (let k = 1; k <= 3; k++) expect(counts.slice(0, k).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(k * 1000 + 10);
+    expect(Math.max(...s.arrivals) - sinkStart).toBeGreaterThanOrEqual(2990);
     expect(totals.scheduleLag.count).toBe(3000);
     expect(totals.latencyRaw.count).toBe(3000);
   });
