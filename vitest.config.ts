@@ -1,11 +1,82 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files that bind real sockets, spawn child processes, drive a browser or run the CLI
+ * end to end against servers: the `integration` project. Classified by what each file does,
+ * not by its folder. Every other `test/**\/*.test.ts` is `unit`: pure or in-process only
+ * (fastify `inject()`, in-process CLI runs that plan, parse or write temp files), and fast.
+ * A new test that listens on a port or spawns a process belongs in this list.
+ */
+const INTEGRATION = [
+  // CLI runs against real servers, and the embedded system in a child process.
+  'test/cli/embedded-process.test.ts',
+  'test/cli/quickstart.test.ts',
+  'test/cli/run-gate.test.ts',
+  'test/cli/run.test.ts',
+  'test/deploy/compose.test.ts',
+  // The reference dispatcher over HTTP, in-process and as child processes.
+  'test/dispatcher/api.test.ts',
+  'test/dispatcher/bad-input.test.ts',
+  'test/dispatcher/cli.test.ts',
+  'test/dispatcher/mocks.test.ts',
+  'test/dispatcher/processes.test.ts',
+  'test/dispatcher/providers.test.ts',
+  'test/dispatcher/smoke.test.ts',
+  'test/e2e/**/*.test.ts',
+  // Spawns tsc.
+  'test/export/k6-typecheck.test.ts',
+  'test/gate/bad-dispatchers.test.ts',
+  // Mock providers over real sockets (SDK clients, resets, hangs, callbacks, the CLI server).
+  'test/mocks/admin.test.ts',
+  'test/mocks/alimtalk.test.ts',
+  'test/mocks/bad-input.test.ts',
+  'test/mocks/cli-mock.test.ts',
+  'test/mocks/contract-clients.test.ts',
+  'test/mocks/faults-latency.test.ts',
+  'test/mocks/lookup.test.ts',
+  'test/mocks/overload-sockets.test.ts',
+  // Both servers' real /metrics piped into promtool.
+  'test/metrics/promtool.test.ts',
+  'test/report/html-chromium.test.ts',
+  // Runner against loopback sinks and scrape targets.
+  'test/runner/campaign.test.ts',
+  'test/runner/monitors.test.ts',
+  'test/runner/pacer.test.ts',
+  'test/runner/real-mocks.test.ts',
+  'test/runner/sweep.test.ts',
+  'test/scenarios/end-to-end.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Load and crash tests bind real sockets and spawn processes: keep files in separate forks.
-    pool: 'forks',
+    // An unhandled error or rejection anywhere fails the run (this is vitest's default; stated
+    // so nobody turns it off to get a green run).
+    dangerouslyIgnoreUnhandledErrors: false,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: INTEGRATION,
+          // In-process only: worker threads start faster than forks, and without per-file
+          // isolation each worker imports fastify, zod, vega and typescript once, not per file.
+          // No unit file stubs globals, mocks modules or changes process.env.
+          pool: 'threads',
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          // Load and crash tests bind real sockets and spawn processes: keep files in separate forks.
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });

@@ -4,14 +4,19 @@
  *
  *   npm run bench:dispatcher
  *
- * Baselines measured in the same run: a bare better-sqlite3 insert loop (what ingest could be
- * with no dedupe index, no parsing, no HTTP) and the provider's own CPU, so figures are read
- * as ratios on whatever machine runs this.
+ * The providers are the real mocks (mock-providers/: FCM and the Alimtalk broker, unlimited, every
+ * ledger on) in their own process (`tsx bench/dispatcher.ts mocks`), so their CPU is measured
+ * apart from the dispatcher's and this driver's. Baselines measured in the same run: a bare
+ * better-sqlite3 insert loop (what ingest could be with no dedupe index, no parsing, no HTTP)
+ * and the providers' own CPU, so figures are read as ratios on whatever machine runs this.
+ * `BENCH_SCALE=0.01` shrinks every count for a quick look; reported figures use the default.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
+import { createMockProviders } from '../mock-providers/index.ts';
 import { call, TOKEN, tempDir, waitDone } from '../test/dispatcher/harness.ts';
 import { type DispatcherProcess, killDispatcher, type SpawnOptions, spawnDispatcher, writeConfig } from '../test/dispatcher/process.ts';
 
@@ -39,9 +44,54 @@ async function bundleDispatcher(): Promise<string> {
   return outfile;
 }
 
-import { type StandInProvider, startStandInProvider } from '../test/helpers/stand-in-provider.ts';
-
 const OUT = join(import.meta.dirname, '..', 'reports', 'bench', 'dispatcher.json');
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
+
+/** The mock providers in a child process: base URLs, admin URL, and the child for its CPU time. */
+interface Provider {
+  urls: { alimtalk: string; fcm: string };
+  adminUrl: string;
+  child: ChildProcess;
+  /** Units the named mock has admitted so far (its own ledger, over the admin API). */
+  admitted(name: 'alimtalk' | 'fcm'): Promise<number>;
+}
+
+/** Child mode: serves FCM and Alimtalk mocks, unlimited, and prints their URLs. */
+async function serveMocks(): Promise<void> {
+  const mocks = createMockProviders({
+    providers: {
+      alimtalk: { kind: 'alimtalk', tps: null, templates: { bench: 'floodgate bench message' }, callbacks: { url: null } },
+      fcm: { kind: 'fcm', tps: null },
+    },
+  });
+  const { urls, adminUrl } = await mocks.listen();
+  process.stdout.write(`${JSON.stringify({ urls, adminUrl })}\n`);
+  process.on('SIGTERM', async () => {
+    await mocks.close();
+    process.exit(0);
+  });
+}
+
+async function startProvider(): Promise<Provider> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'mocks'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { urls, adminUrl } = await new Promise<{ urls: Provider['urls']; adminUrl: string }>((resolve, reject) => {
+    child.stdout?.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
+    child.once('exit', (code) => reject(new Error(`mock providers exited with ${code}`)));
+  });
+  return {
+    urls,
+    adminUrl,
+    child,
+    async admitted(name) {
+      const res = await fetch(`${adminUrl}/${name}/stats`);
+      return ((await res.json()) as { admitted: number }).admitted;
+    },
+  };
+}
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
@@ -59,7 +109,7 @@ function peakRss(pid: number): number {
 }
 
 async function withDispatcher<T>(
-  provider: StandInProvider,
+  provider: Provider,
   spawnOptions: SpawnOptions,
   body: (p: DispatcherProcess, dir: string) => Promise<T>,
 ): Promise<T> {
@@ -69,8 +119,8 @@ async function withDispatcher<T>(
     db: join(t.dir, 'outbox.db'),
     port: 0,
     providers: {
-      kakao: { kind: 'alimtalk', baseUrl: provider.url, maxInFlight: 8 },
-      push: { kind: 'fcm', baseUrl: provider.url, maxInFlight: 32 },
+      kakao: { kind: 'alimtalk', baseUrl: provider.urls.alimtalk, maxInFlight: 8 },
+      push: { kind: 'fcm', baseUrl: provider.urls.fcm, maxInFlight: 32 },
     },
   });
   const p = await spawnDispatcher(file, spawnOptions);
@@ -126,8 +176,8 @@ function bareInsertRate(dir: string, count: number): number {
   return rate;
 }
 
-async function benchIngest(provider: StandInProvider, spawnOptions: SpawnOptions) {
-  const n = 500_000;
+async function benchIngest(provider: Provider, spawnOptions: SpawnOptions) {
+  const n = scaled(500_000);
   return withDispatcher(provider, spawnOptions, async (p, dir) => {
     const t0 = performance.now();
     const gen = await call(p.url, '/v1/campaigns', {
@@ -149,10 +199,12 @@ async function benchIngest(provider: StandInProvider, spawnOptions: SpawnOptions
   });
 }
 
-async function benchEndToEnd(provider: StandInProvider, spawnOptions: SpawnOptions, channel: 'alimtalk' | 'push', n: number) {
+async function benchEndToEnd(provider: Provider, spawnOptions: SpawnOptions, channel: 'alimtalk' | 'push', n: number) {
+  const mock = channel === 'push' ? 'fcm' : 'alimtalk';
   return withDispatcher(provider, spawnOptions, async (p) => {
-    const before = provider.stats().delivered;
+    const before = await provider.admitted(mock);
     const cpu0 = cpuSeconds(p.child.pid as number);
+    const providerCpu0 = cpuSeconds(provider.child.pid as number);
     const self0 = process.cpuUsage();
     const t0 = performance.now();
     const created = await call(p.url, '/v1/campaigns', {
@@ -162,43 +214,45 @@ async function benchEndToEnd(provider: StandInProvider, spawnOptions: SpawnOptio
     const seconds = (performance.now() - t0) / 1000;
     const selfCpu = process.cpuUsage(self0);
     const dispatcherCpu = cpuSeconds(p.child.pid as number) - cpu0;
+    const providerCpu = cpuSeconds(provider.child.pid as number) - providerCpu0;
     return {
       channel,
       messages: n,
-      delivered: provider.stats().delivered - before,
+      delivered: (await provider.admitted(mock)) - before,
       seconds: +seconds.toFixed(2),
       messagesPerSecond: Math.round(n / seconds),
       dispatcherCpuSeconds: +dispatcherCpu.toFixed(2),
       dispatcherCpuShare: +(dispatcherCpu / seconds).toFixed(2),
-      providerAndBenchCpuShare: +((selfCpu.user + selfCpu.system) / 1e6 / seconds).toFixed(2),
+      providerCpuShare: +(providerCpu / seconds).toFixed(2),
+      benchCpuShare: +((selfCpu.user + selfCpu.system) / 1e6 / seconds).toFixed(2),
     };
   });
 }
 
-async function benchRss(provider: StandInProvider, spawnOptions: SpawnOptions, n: number) {
+async function benchRss(provider: Provider, spawnOptions: SpawnOptions, n: number) {
   return withDispatcher(provider, spawnOptions, async (p) => {
     const idleRssBytes = peakRss(p.child.pid as number);
-    const created = await upload(p.url, n);
+    const created = await upload(p.url, n, 'alimtalk');
     await waitDone(p.url, created.id, 900_000);
     return { recipients: n, idleRssBytes, peakRssBytes: peakRss(p.child.pid as number) };
   });
 }
 
 async function main() {
-  const provider = await startStandInProvider({ track: false });
+  const provider = await startProvider();
   try {
     const entry = await bundleDispatcher();
     const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
     const ingest = await benchIngest(provider, deployed);
     console.log('ingest', ingest);
-    const batched = await benchEndToEnd(provider, deployed, 'alimtalk', 300_000);
+    const batched = await benchEndToEnd(provider, deployed, 'alimtalk', scaled(300_000));
     console.log('end to end, alimtalk batches of 1,000', batched);
-    const single = await benchEndToEnd(provider, deployed, 'push', 30_000);
+    const single = await benchEndToEnd(provider, deployed, 'push', scaled(30_000));
     console.log('end to end, fcm one per request', single);
-    const small = await benchRss(provider, deployed, 10_000);
-    const large = await benchRss(provider, deployed, 1_000_000);
-    const uncappedSmall = await benchRss(provider, { entry }, 10_000);
-    const uncappedLarge = await benchRss(provider, { entry }, 1_000_000);
+    const small = await benchRss(provider, deployed, scaled(10_000));
+    const large = await benchRss(provider, deployed, scaled(1_000_000));
+    const uncappedSmall = await benchRss(provider, { entry }, scaled(10_000));
+    const uncappedLarge = await benchRss(provider, { entry }, scaled(1_000_000));
     const rss = {
       nodeFlags: HEAP_FLAGS.join(' '),
       small,
@@ -218,6 +272,8 @@ async function main() {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavg: (await import('node:os')).loadavg() },
       ingest: { ...ingest, goalPerSecond: 100_000 },
       endToEnd: { batched, single, goalPerSecond: 10_000 },
+      providers: 'mock-providers (FCM, Alimtalk; unlimited) in their own process',
+      scale: SCALE,
       peakRss: rss,
       at: new Date().toISOString(),
     };
@@ -225,8 +281,9 @@ async function main() {
     writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`wrote ${OUT}`);
   } finally {
-    await provider.close();
+    provider.child.kill('SIGTERM');
   }
 }
 
-await main();
+if (process.argv[2] === 'mocks') await serveMocks();
+else await main();

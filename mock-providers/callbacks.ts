@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import type { Clock, Rng } from '../src/core/index.ts';
 import type { CallbacksSpec } from './config.ts';
@@ -44,12 +45,22 @@ export interface CallbackCounters {
  * Architecture Blog, "Exponential Backoff and Jitter", 2015: sleep = random(0, base * 2^n)),
  * optionally duplicated or held back (reordered) on purpose. Every attempt is recorded.
  */
+/**
+ * Every pending report waits on this one signal (thousands at a time under load): lift Node's
+ * 10-listener warning, which would otherwise report a leak that is not one.
+ */
+function unlimitedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export class CallbackSender {
   readonly counters: CallbackCounters = { sent: 0, delivered: 0, failed: 0, attempts: 0 };
   private attemptsLog: CallbackAttempt[] = [];
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
-  private abort = new AbortController();
+  private abort = unlimitedController();
   private readonly agent: Agent;
   private delay: Sampler;
   /** Bumped by reset, so reports abandoned by it do not count after it. */
@@ -162,7 +173,7 @@ export class CallbackSender {
   reset(): void {
     this.generation++;
     this.abort.abort();
-    this.abort = new AbortController();
+    this.abort = unlimitedController();
     this.counters.sent = this.counters.delivered = this.counters.failed = this.counters.attempts = 0;
     this.attemptsLog = [];
   }

@@ -9,6 +9,10 @@ import type { AppContext } from './context.ts';
 export function createMetrics(ctx: AppContext): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'floodgate_dispatcher_' });
+  // prom-client names three gauges `nodejs_active_*_total`; `_total` is for counters only
+  // (promtool check metrics refuses them). The per-type gauges beside them carry the same
+  // figures: sum(floodgate_dispatcher_nodejs_active_handles) is the total.
+  for (const kind of ['handles', 'requests', 'resources']) register.removeSingleMetric(`floodgate_dispatcher_nodejs_active_${kind}_total`);
   const senders = () => [...ctx.senders.entries()];
   new Gauge({
     name: 'floodgate_dispatcher_backlog',

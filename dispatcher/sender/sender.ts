@@ -209,7 +209,11 @@ export function createSender(deps: SenderDeps) {
         continue;
       }
       limiter.acquire(n, now);
-      void dispatch(takeBatch(n));
+      // A request that outlives close() (a stalled machine past the close deadline) finds the
+      // outbox closed: expected then, and not an unhandled rejection. Before close, errors surface.
+      void dispatch(takeBatch(n)).catch((error: unknown) => {
+        if (!stop.signal.aborted) throw error;
+      });
     }
   };
 

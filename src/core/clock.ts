@@ -7,6 +7,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` milliseconds, or rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` every `ms` milliseconds (like setInterval) until the returned function is
+   * called. Periodic work (monitors, samplers) takes it from the clock so tests can step it.
+   */
+  every(ms: number, fn: () => void): () => void;
 }
 
 /** The real clock: wall time anchored once, then advanced by the monotonic timer. */
@@ -30,12 +35,16 @@ export const systemClock: Clock = (() => {
         };
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
+    every: (ms, fn) => {
+      const timer = setInterval(fn, Math.max(1, ms));
+      return () => clearInterval(timer);
+    },
   };
 })();
 
 /** A clock that moves only when told to: for tests of anything time-driven. */
 export interface ManualClock extends Clock {
-  /** Moves time forward, waking every sleeper whose deadline passed, in order. */
+  /** Moves time forward, waking every sleeper and interval whose deadline passed, in order. */
   advance(ms: number): Promise<void>;
 }
 
@@ -48,9 +57,44 @@ export function createManualClock(start = 0): ManualClock {
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
-        sleepers.push({ at: current + Math.max(0, ms), resolve });
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        // Woken or aborted, the other path is dropped: no listener piles up on a long-lived signal.
+        const entry = {
+          at: current + Math.max(0, ms),
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          const i = sleepers.indexOf(entry);
+          if (i >= 0) sleepers.splice(i, 1);
+          reject(signal?.reason);
+        };
+        sleepers.push(entry);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
+    },
+    every(ms, fn) {
+      const period = Math.max(1, ms);
+      let entry: { at: number; resolve: () => void } | undefined;
+      // Each firing schedules the next, so an interval is a sleeper that re-arms itself.
+      const arm = (at: number) => {
+        const next = {
+          at,
+          resolve: () => {
+            arm(at + period);
+            fn();
+          },
+        };
+        entry = next;
+        sleepers.push(next);
+      };
+      arm(current + period);
+      return () => {
+        const i = entry ? sleepers.indexOf(entry) : -1;
+        if (i >= 0) sleepers.splice(i, 1);
+        entry = undefined;
+      };
     },
     async advance(ms) {
       const end = current + ms;

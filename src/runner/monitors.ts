@@ -111,17 +111,20 @@ export function startMonitors(options: MonitorOptions): Monitors {
       errors.set(message, (errors.get(message) ?? 0) + 1);
     }
   };
-  let inflight: Promise<unknown> = Promise.resolve();
+  // Every scrape still running, so stop() waits for all of them (not just the latest tick's).
+  const inflight = new Set<Promise<unknown>>();
   const tick = () => {
     sampleGenerator();
-    inflight = Promise.all(options.prometheus.map(scrape));
+    const p = Promise.all(options.prometheus.map(scrape));
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
   };
-  const timer = setInterval(tick, options.interval);
+  const cancel = clock.every(options.interval, tick);
   tick();
   return {
     async stop() {
-      clearInterval(timer);
-      await inflight;
+      cancel();
+      await Promise.all(inflight);
       sampleGenerator();
       loop.disable();
       return {

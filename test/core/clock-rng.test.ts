@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock, createRng } from '../../src/core/index.ts';
+import { createManualClock, createRng, systemClock } from '../../src/core/index.ts';
 
 describe('manual clock', () => {
   it('wakes sleepers in deadline order and only when time reaches them', async () => {
@@ -15,6 +15,27 @@ describe('manual clock', () => {
       ['b', 1050],
     ]);
     expect(clock.now()).toBe(1109);
+  });
+  it('fires an interval at each period it passes, in order with sleepers, until cancelled', async () => {
+    const clock = createManualClock(0);
+    const fired: string[] = [];
+    const cancel = clock.every(100, () => fired.push(`tick@${clock.now()}`));
+    void clock.sleep(150).then(() => fired.push(`sleep@${clock.now()}`));
+    await clock.advance(99);
+    expect(fired).toEqual([]);
+    await clock.advance(201);
+    expect(fired).toEqual(['tick@100', 'sleep@150', 'tick@200', 'tick@300']);
+    cancel();
+    await clock.advance(1000);
+    expect(fired).toHaveLength(4);
+  });
+
+  it('stops the system clock interval when cancelled', async () => {
+    let n = 0;
+    const cancel = systemClock.every(1, () => n++);
+    cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(n).toBe(0);
   });
 });
 

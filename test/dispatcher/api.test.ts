@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toClientKey } from '../../dispatcher/store/db.ts';
-import { startStandInProvider } from '../helpers/stand-in-provider.ts';
+import { createMockProviders } from '../../mock-providers/index.ts';
+import { generated, type ProviderMocksOptions, providerMocksConfig, startProviderMocks } from '../helpers/provider-mocks.ts';
 import { call, providersFor, startDispatcher, TOKEN, tempDir, waitDone } from './harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -10,11 +11,11 @@ afterEach(async () => {
 });
 
 async function setup(tps?: string) {
-  const p = await startStandInProvider();
+  const p = await startProviderMocks();
   cleanups.push(() => p.close());
   const t = tempDir();
   cleanups.push(t.cleanup);
-  const { d, url } = await startDispatcher(t.dir, { providers: providersFor(p.url, tps ? { tps } : {}) });
+  const { d, url } = await startDispatcher(t.dir, { providers: providersFor(p.urls, tps ? { tps } : {}) });
   cleanups.push(() => d.close());
   return { p, d, url };
 }
@@ -46,7 +47,8 @@ describe('campaign ingest', () => {
     expect(res.status).toBe(201);
     expect(json).toMatchObject({ total: 30_000, accepted: 25_000, duplicates: 5_000 });
     await waitDone(url, json.id as string, 30_000);
-    expect(p.deliveries.size).toBe(25_000);
+    const recipients = Array.from({ length: 25_000 }, (_, i) => `0102${i}`);
+    expect((await p.deliveries('alimtalk', recipients)).size).toBe(25_000);
   });
 
   it('ingests CSV with a header row, other columns becoming params', async () => {
@@ -84,8 +86,9 @@ describe('transactional messages', () => {
     );
     const second = await call(url, '/v1/messages', { body: { ...body, to: 'device-3' } });
     expect(second.status).toBe(202);
-    for (let i = 0; i < 100 && p.stats().delivered < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(Object.fromEntries(p.deliveries)).toEqual({ 'device-1': 1, 'device-3': 1 });
+    const devices = ['device-1', 'device-2', 'device-3'];
+    for (let i = 0; i < 100 && (await p.deliveries('fcm', devices)).size < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(Object.fromEntries(await p.deliveries('fcm', devices))).toEqual({ 'device-1': 1, 'device-3': 1 });
   });
 });
 
@@ -117,15 +120,17 @@ describe('delivery reports', () => {
 
   it('keeps a report without a client key for a message not yet recorded, and applies it when the send lands', async () => {
     const { d, url } = await setup();
-    // The stand-in numbers messages m1, m2, ...: report m1 before anything is sent.
+    // The mock's ids come from its seed: a twin with the same config names its first message the
+    // same way. Report that id before anything is sent.
+    const first = await firstAlimtalkMessageId();
     const early = await call(url, '/v1/reports/kakao', {
-      body: { messageId: 'm1', resultCode: '1000', reportTime: '2026-01-01T00:00:00Z' },
+      body: { messageId: first, resultCode: '1000', reportTime: '2026-01-01T00:00:00Z' },
     });
     expect(early.status).toBe(202);
     expect(early.json.result).toBe('orphan');
     const created = await call(url, '/v1/campaigns', { body: { channel: 'alimtalk', template: 't', recipients: ['01000000001'] } });
     await waitDone(url, created.json.id as string, 10_000);
-    const row = d.db.sql.prepare("SELECT report_code FROM recipients WHERE message_id = 'm1'").get() as { report_code: string };
+    const row = d.db.sql.prepare('SELECT report_code FROM recipients WHERE message_id = ?').get(first) as { report_code: string };
     expect(row.report_code).toBe('1000');
   });
 });
@@ -151,13 +156,13 @@ describe('metrics and health', () => {
 });
 
 describe('provider trouble', () => {
-  async function run(options: Parameters<typeof startStandInProvider>[0], providerExtra: Record<string, unknown>, count: number) {
-    const p = await startStandInProvider(options);
+  async function run(options: ProviderMocksOptions, providerExtra: Record<string, unknown>, count: number) {
+    const p = await startProviderMocks(options);
     cleanups.push(() => p.close());
     const t = tempDir();
     cleanups.push(t.cleanup);
     const { d, url } = await startDispatcher(t.dir, {
-      providers: { push: { ...providersFor(p.url).push, ...providerExtra } },
+      providers: { push: { ...providersFor(p.urls).push, ...providerExtra } },
       sender: { retryBase: '20ms', retryMax: '200ms' },
     });
     cleanups.push(() => d.close());
@@ -165,23 +170,27 @@ describe('provider trouble', () => {
       body: { channel: 'push', template: 't', generator: { count, pattern: 'device-{n}' } },
     });
     const done = await waitDone(url, created.json.id as string, 30_000);
-    return { p, d, done };
+    const deliveries = await p.deliveries('fcm', generated('device-{n}', count));
+    return { p, d, done, deliveries };
   }
 
   it('slows down on 429 when its own limit is set too high, and still sends each message once', async () => {
-    const { p, d, done } = await run({ limit: 50 }, { tps: '400/s' }, 300);
+    const { p, d, done, deliveries } = await run({ limit: 50 }, { tps: '400/s' }, 300);
     expect(done.counts).toMatchObject({ sent: 300, failed: 0 });
-    expect(p.stats().rejected).toBeGreaterThan(0);
+    expect(p.stats('fcm').rejected).toBeGreaterThan(0);
     expect(d.senders.get('push')?.counters.rejected).toBeGreaterThan(0);
-    expect([...p.deliveries.values()].every((n) => n === 1)).toBe(true);
+    expect(deliveries.size).toBe(300);
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('retries 503s with backoff and the same client key', async () => {
-    const { p, d, done } = await run({ fault: (n) => (n % 3 === 0 ? 'unavailable' : undefined) }, {}, 200);
+  // 500 INTERNAL: the mock's 503 carries FCM's Retry-After of 10 s, too slow for a test.
+  it('retries 5xx with backoff and the same client key', async () => {
+    const { p, d, done, deliveries } = await run({ fcmFaults: [{ action: 'status', status: 500, probability: 0.33 }] }, {}, 200);
     expect(done.counts).toMatchObject({ sent: 200, failed: 0, uncertain: 0 });
     expect(d.senders.get('push')?.counters.retried).toBeGreaterThan(0);
-    expect(p.deliveries.size).toBe(200);
-    expect([...p.deliveries.values()].every((n) => n === 1)).toBe(true);
+    expect(p.mocks.providers.fcm?.journal(0, 10_000).entries.filter((e) => e.status === 500).length).toBeGreaterThan(0);
+    expect(deliveries.size).toBe(200);
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
   });
 
   it.each([
@@ -189,14 +198,29 @@ describe('provider trouble', () => {
     [false, 'flags the duplicates'],
   ])('after a lost response (timeout), with provider dedupe %s: %s', async (dedupe) => {
     const lost = new Set([5, 17]);
-    const { p, d, done } = await run({ dedupe, fault: (n) => (lost.has(n) ? 'lost-response' : undefined) }, { timeout: '300ms' }, 50);
+    const { d, done, deliveries } = await run({ dedupe, lostResponses: lost }, { timeout: '300ms' }, 50);
     expect(done.counts).toMatchObject({ sent: 50, failed: 0, uncertain: 2 });
     const uncertain = new Set(
       (d.db.sql.prepare('SELECT recipient FROM recipients WHERE uncertain = 1').all() as { recipient: string }[]).map((r) => r.recipient),
     );
-    const duplicated = [...p.deliveries].filter(([, n]) => n > 1).map(([r]) => r);
+    const duplicated = [...deliveries].filter(([, n]) => n > 1).map(([r]) => r);
     if (dedupe) expect(duplicated).toEqual([]);
     else expect(duplicated.sort()).toEqual([...uncertain].sort());
-    expect(p.deliveries.size).toBe(50);
+    expect(deliveries.size).toBe(50);
   });
 });
+
+/** The id the Alimtalk mock gives its first accepted message, read from a twin (same config, same seed). */
+async function firstAlimtalkMessageId(): Promise<string> {
+  const twin = createMockProviders(providerMocksConfig());
+  try {
+    const res = await twin.app.inject({
+      method: 'POST',
+      url: '/alimtalk/alimtalk/v2.3/appkeys/floodgate-app/messages',
+      payload: { senderKey: 'floodgate-sender', templateCode: 't', recipientList: [{ recipientNo: '01000000001', templateParameter: {} }] },
+    });
+    return res.json().message.sendResults[0].messageId as string;
+  } finally {
+    await twin.close();
+  }
+}

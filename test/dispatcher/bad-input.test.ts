@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../dispatcher/index.ts';
-import { type StandInProvider, startStandInProvider } from '../helpers/stand-in-provider.ts';
+import { type ProviderMocks, startProviderMocks } from '../helpers/provider-mocks.ts';
 import { call, providersFor, startDispatcher, tempDir } from './harness.ts';
 
-let provider: StandInProvider;
+let provider: ProviderMocks;
 let d: Dispatcher;
 let url: string;
 let cleanup: () => void;
 
 beforeAll(async () => {
-  provider = await startStandInProvider();
+  provider = await startProviderMocks();
   const t = tempDir();
   cleanup = t.cleanup;
   // 1 recipient a second: rows stay in the outbox while the assertions look at it.
-  ({ d, url } = await startDispatcher(t.dir, { providers: providersFor(provider.url, { tps: '1/s' }) }));
+  ({ d, url } = await startDispatcher(t.dir, { providers: providersFor(provider.urls, { tps: '1/s' }) }));
 });
 afterAll(async () => {
   await d.close();

@@ -12,12 +12,16 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The provider section for a stand-in (or mock) base URL. */
-export function providersFor(url: string, extra: { tps?: string; batchSize?: number; maxInFlight?: number } = {}) {
+/** The provider section for the mocks' base URLs (test/helpers/provider-mocks.ts), or one URL serving both. */
+export function providersFor(
+  url: string | { alimtalk: string; fcm: string },
+  extra: { tps?: string; batchSize?: number; maxInFlight?: number } = {},
+) {
   const { batchSize, ...common } = extra;
+  const base = typeof url === 'string' ? { alimtalk: url, fcm: url } : url;
   return {
-    kakao: { kind: 'alimtalk', baseUrl: url, ...common, ...(batchSize ? { batchSize } : {}) },
-    push: { kind: 'fcm', baseUrl: url, ...common },
+    kakao: { kind: 'alimtalk', baseUrl: base.alimtalk, ...common, ...(batchSize ? { batchSize } : {}) },
+    push: { kind: 'fcm', baseUrl: base.fcm, ...common },
   };
 }
 

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { generateRecipients, splitCsvRecord } from '../../dispatcher/ingest/sources.ts';
 import { createLimiter, type TatStore } from '../../dispatcher/sender/limiter.ts';
 import { createRng } from '../../src/core/index.ts';
-import { maxSlidingWindow } from '../helpers/stand-in-provider.ts';
+
+/** Largest sum of units within any closed 1000 ms window of sorted arrivals (two pointers). */
+function maxSlidingWindow(arrivals: readonly { at: number; units: number }[], windowMs = 1000): number {
+  let best = 0;
+  let sum = 0;
+  let lo = 0;
+  for (let hi = 0; hi < arrivals.length; hi++) {
+    const a = arrivals[hi] as { at: number; units: number };
+    sum += a.units;
+    while ((arrivals[lo] as { at: number }).at < a.at - windowMs) sum -= (arrivals[lo++] as { units: number }).units;
+    best = Math.max(best, sum);
+  }
+  return best;
+}
 
 function memoryStore(initial?: number): TatStore & { value: number | undefined } {
   const store = {
