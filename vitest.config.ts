@@ -7,17 +7,20 @@ import { defineConfig } from 'vitest/config';
  * (fastify `inject()`, in-process CLI runs that plan, parse or write temp files), and fast.
  * A new test that listens on a port or spawns a process belongs in this list.
  */
-const INTEGRATION = [
+export const INTEGRATION = [
   // CLI runs against real servers, and the embedded system in a child process.
   'test/cli/embedded-process.test.ts',
   'test/cli/quickstart.test.ts',
   'test/cli/run-gate.test.ts',
   'test/cli/run.test.ts',
   'test/deploy/compose.test.ts',
+  // docker-compose.yml's services as processes on their own loopback addresses.
+  'test/deploy/compose-topology.test.ts',
   // The reference dispatcher over HTTP, in-process and as child processes.
   'test/dispatcher/api.test.ts',
   'test/dispatcher/bad-input.test.ts',
   'test/dispatcher/cli.test.ts',
+  'test/dispatcher/lost-responses-dedupe.test.ts',
   'test/dispatcher/mocks.test.ts',
   'test/dispatcher/processes.test.ts',
   'test/dispatcher/providers.test.ts',
@@ -35,11 +38,18 @@ const INTEGRATION = [
   'test/mocks/faults-latency.test.ts',
   'test/mocks/lookup.test.ts',
   'test/mocks/overload-sockets.test.ts',
+  'test/mocks/runs-feed.test.ts',
+  // Real SDKs and tools (AWS SDK, boto3, the AWS CLI, firebase-admin) against the mocks.
+  'test/mocks/sdk-aws-cli.test.ts',
+  'test/mocks/sdk-boto3.test.ts',
+  'test/mocks/sdk-fcm.test.ts',
+  'test/mocks/sdk-ses-v1.test.ts',
   // Both servers' real /metrics piped into promtool.
   'test/metrics/promtool.test.ts',
   'test/report/html-chromium.test.ts',
   // Runner against loopback sinks and scrape targets.
   'test/runner/campaign.test.ts',
+  'test/runner/feed-pages.test.ts',
   'test/runner/monitors.test.ts',
   'test/runner/pacer.test.ts',
   'test/runner/real-mocks.test.ts',
