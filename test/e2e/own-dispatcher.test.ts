@@ -100,6 +100,6 @@ describe('floodgate run --target <own Python dispatcher> --mocks <floodgate mock
     expect(baseUrl.code, said(baseUrl)).toBe(3);
     expect(baseUrl.err).toMatch(/answered 404: .* is not a floodgate mock server's origin/);
     expect(closed.code, said(closed)).toBe(3);
-    expect(closed.err).toMatch(/cannot be reached \(connect ECONNREFUSED/);
+    expect(closed.err).toMatch(/the mock providers at http:\/\/127\.0\.0\.1:\d+ cannot be reached \(connect ECONNREFUSED/);
   });
 });
