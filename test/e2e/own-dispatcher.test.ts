@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MockCli,
+  OWN_BURST_RECIPIENTS,
   OWN_CAMPAIGN,
   OWN_PROVIDER,
   OWN_RECIPIENTS,
@@ -92,7 +93,7 @@ describe('floodgate run --target <own Python dispatcher> --mocks <floodgate mock
     expect(r.code, said(r)).toBe(1);
     expect(r.failed, said(r)).toContain(WINDOW);
     expect(r.failed).not.toContain(DUPLICATES);
-    expect(r.campaign).toMatchObject({ delivered: OWN_RECIPIENTS, lost: 0 });
+    expect(r.campaign).toMatchObject({ delivered: OWN_BURST_RECIPIENTS, lost: 0 });
   });
 
   it('a ledger that cannot be read is an invalid run (exit 3): the provider base URL, a closed port', CASE, async () => {

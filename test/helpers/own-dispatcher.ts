@@ -16,6 +16,13 @@ import { fileURLToPath } from 'node:url';
 export const OWN_TPS = 200;
 /** Recipients per campaign. */
 export const OWN_RECIPIENTS = 400;
+/**
+ * Recipients of the boundary-burst case: three bursts of tps. With two (400), a campaign that
+ * starts in the last 100 ms of an even second bursts at .002 of the odd second and .900 of the
+ * next even one, 1.9 s apart, and no sliding second holds both (measured: 1 of 5 runs passed);
+ * with three, some even-then-odd pair always falls within one sliding second.
+ */
+export const OWN_BURST_RECIPIENTS = 3 * OWN_TPS;
 /** The key the scenario sends (`x-api-key: "${OWN_API_KEY}"`, from the run's environment). */
 export const OWN_API_KEY = 'own-dispatcher-e2e-key';
 /** The provider's name in the mock and the scenario: the checks are `provider.alimtalk.*`. */
@@ -180,12 +187,14 @@ export interface OwnScenarioOptions {
   latency: string;
   /** The campaign's deadline (tracked 1.25 x as long): what is not delivered by then is lost. */
   deadline: string;
+  /** Recipients of the campaign; {@link OWN_RECIPIENTS} by default. */
+  recipients?: number;
 }
 
 /**
  * A scenario for the Python dispatcher's API: the Alimtalk provider's settings (tps 200,
  * `dedupe: true`, the given latency) pushed to the mock for the run, and one campaign of
- * {@link OWN_RECIPIENTS} started with `POST /campaigns` and the key from `${OWN_API_KEY}`.
+ * {@link OWN_RECIPIENTS} (or `recipients`) started with `POST /campaigns` and the key from `${OWN_API_KEY}`.
  */
 export async function writeOwnScenario(dir: string, o: OwnScenarioOptions): Promise<string> {
   const file = join(dir, `${o.name}.yaml`);
@@ -201,7 +210,7 @@ export async function writeOwnScenario(dir: string, o: OwnScenarioOptions): Prom
       `      name: ${OWN_CAMPAIGN}`,
       `      channel: alimtalk`,
       `      provider: ${OWN_PROVIDER}`,
-      `      recipients: ${OWN_RECIPIENTS}`,
+      `      recipients: ${o.recipients ?? OWN_RECIPIENTS}`,
       '      pattern: user-{n:8}',
       '      template: welcome',
       '      params: { name: Kim }',
@@ -324,6 +333,7 @@ export async function runOwnCase(which: OwnCase, dir: string, mock: MockCli): Pr
       latency: which === 'a' ? SLOW : CALM,
       // (c)'s second run sends nothing: a short deadline ends its wait (x1.25) soon.
       deadline: which === 'a' ? '15s' : which === 'c' ? '4s' : '10s',
+      ...(which === 'd' ? { recipients: OWN_BURST_RECIPIENTS } : {}),
     });
     const run = (mocks: string) => runFloodgate(scenario, { target: d.url, mocks, outDir: join(dir, `run-${++runs}-${which}`) });
     if (which === 'invalid') {
