@@ -132,11 +132,11 @@ async function startDispatcher(variant: string, overrides: { apiKey?: string; ti
   return { url, proc, stderr: () => err };
 }
 
-function startCampaign(d: Dispatcher, name: string, apiKey = KEY): Promise<Response> {
+function startCampaign(d: Dispatcher, name: string, apiKey = KEY, count = COUNT): Promise<Response> {
   return fetch(`${d.url}/campaigns`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-    body: JSON.stringify({ name, template: 'welcome', count: COUNT, pattern: 'user-{n:8}', params: { name: 'Kim' } }),
+    body: JSON.stringify({ name, template: 'welcome', count, pattern: 'user-{n:8}', params: { name: 'Kim' } }),
   });
 }
 
@@ -212,9 +212,10 @@ describe('the own (Python) dispatcher against the Alimtalk mock', () => {
     const counts = await deliveries();
     expect(counts.every((c) => c >= 1)).toBe(true);
     expect(counts.filter((c) => c > 1).length).toBeGreaterThan(0);
-    // A new client key is a new message to the broker's ledger: its `duplicates` stay 0 (the
-    // ledger is keyed by client key); only the per-recipient lookup sees the repeats.
+    // The broker's ledger is keyed by recipient x content, whatever the client key: the new keys
+    // do not hide the repeats from its stats either.
     expect(stats().admitted).toBeGreaterThan(COUNT);
+    expect(stats().duplicates).toBe(counts.filter((c) => c > 1).length);
   });
 
   it('(b) auth mismatch: the start is refused with a clean 401 and nothing is sent', CASE, async () => {
@@ -251,8 +252,11 @@ describe('the own (Python) dispatcher against the Alimtalk mock', () => {
   it('(d) boundary-burst: each aligned second holds the limit, a sliding second about twice it', CASE, async () => {
     resetMock(TAIL_LATENCY);
     const d = await startDispatcher('boundary-burst');
-    expect((await startCampaign(d, 'spring')).status).toBe(202);
+    // Three bursts: with two (COUNT), a start in an even second's last 100 ms puts them at .002 and
+    // .900, 1.9 s apart, and no sliding second holds both; with three, an even-odd pair always does.
+    expect((await startCampaign(d, 'spring', KEY, 3 * TPS)).status).toBe(202);
     await finished(d, 1);
+    expect(stats().admitted).toBe(3 * TPS);
     expect(new Set(await deliveries())).toEqual(new Set([1]));
     expect(stats().maxPerSecondWindow).toBeGreaterThanOrEqual(1.5 * TPS);
     expect(stats().maxPerSecondWindow).toBeLessThanOrEqual(2 * TPS);
