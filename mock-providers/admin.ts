@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { FloodgateError } from '../src/core/index.ts';
 import type { MockMetrics } from './metrics.ts';
-import { RunRegistry } from './runs.ts';
+import { RunBusyError, RunRegistry } from './runs.ts';
 import type { ProviderRuntime } from './runtime.ts';
 
 /** Recipients one `/lookup` call may ask about (the runner pages through larger campaigns). */
@@ -59,6 +59,7 @@ export async function adminPlugin(
     try {
       return reply.code(201).send(runs.begin(body));
     } catch (error) {
+      if (error instanceof RunBusyError) return reply.code(409).send({ error: error.message });
       if (error instanceof FloodgateError) return reply.code(400).send({ error: error.message, issues: error.issues });
       throw error;
     }

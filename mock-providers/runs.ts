@@ -8,9 +8,20 @@ export interface MockRun {
   id: string;
   name: string;
   startedAt: number;
+  /** When its reader last asked for something (epoch ms): a run nobody reads for {@link RUN_LEASE_MS} is abandoned. */
+  lastSeen: number;
   /** Each reconfigured provider's config before the run, restored when it ends. */
   saved: Map<string, ProviderConfig>;
 }
+
+/**
+ * A run whose reader has asked for nothing this long (a runner polls every second or so) is taken
+ * to be abandoned (its runner was killed) and may be replaced; a live one may not.
+ */
+export const RUN_LEASE_MS = 30_000;
+
+/** A run is refused because another, live run holds the mock. */
+export class RunBusyError extends Error {}
 
 /** What `POST /__mock/runs` returns. */
 export interface RunStarted {
@@ -27,8 +38,10 @@ export interface RunStarted {
  * partial config, merged over the mock's own, validated as a whole before anything changes) and
  * starting a new epoch: every count, ledger, feed and limiter starts from zero, so a run reads only
  * its own deliveries and back-to-back runs give the same figures. It ends by restoring the configs
- * it replaced. One run at a time: beginning a run ends the previous one, whose later reads are
- * refused (409) rather than answered with someone else's figures.
+ * it replaced. One run at a time: while a run's reader is alive (it read within {@link RUN_LEASE_MS})
+ * another run is refused (409), since the two would count each other's deliveries; an abandoned run
+ * is ended by the next one (`replaced`), and its reads are refused from then on, never answered with
+ * someone else's figures.
  */
 export class RunRegistry {
   private current: MockRun | null = null;
@@ -45,13 +58,20 @@ export class RunRegistry {
    * Begins a run. Throws InputError (answered 400) naming each unknown provider or bad key, and
    * changes nothing then.
    */
-  begin(input: { name?: unknown; providers?: unknown }): RunStarted {
+  begin(input: { name?: unknown; providers?: unknown }, now = Date.now()): RunStarted {
+    const live = this.current;
+    if (live && now - live.lastSeen < RUN_LEASE_MS) {
+      throw new RunBusyError(
+        `run ${live.id} (${live.name}) holds this mock: its reader asked ${Math.round((now - live.lastSeen) / 1000)} s ago; wait for it to end, or end it with DELETE /__mock/runs/${live.id}`,
+      );
+    }
     const pushes = this.validate(input.providers);
-    const replaced = this.current ? this.end(this.current.id) : null;
+    const replaced = live ? this.end(live.id) : null;
     const run: MockRun = {
       id: randomUUID(),
       name: typeof input.name === 'string' ? input.name.slice(0, 200) : 'run',
-      startedAt: Date.now(),
+      startedAt: now,
+      lastSeen: now,
       saved: new Map(),
     };
     for (const [name, partial] of pushes) {
@@ -80,8 +100,12 @@ export class RunRegistry {
    * Checks a reader's `run` parameter: null when it may read (no run given, or the active run),
    * else why not (the run ended or was replaced by another: its figures are gone).
    */
-  refuse(id: string | undefined): string | null {
-    if (id === undefined || id === '' || this.current?.id === id) return null;
+  refuse(id: string | undefined, now = Date.now()): string | null {
+    if (id === undefined || id === '') return null;
+    if (this.current?.id === id) {
+      this.current.lastSeen = now;
+      return null;
+    }
     if (this.ended.has(id))
       return `run ${id} has ended${this.current ? ` and run ${this.current.id} is active` : ''}: its figures are gone`;
     return `no run ${id} on this mock${this.current ? ` (run ${this.current.id} is active)` : ''}`;

@@ -41,6 +41,8 @@ export interface MockSession {
   deliveries(provider: string, after: number, until?: number): Promise<DeliveryPage>;
   /** Ends the run on every mock; returns what could not be ended (warnings, never thrown). */
   end(): Promise<string[]>;
+  /** Things the run should report (e.g. it replaced an abandoned run). */
+  readonly warnings: string[];
 }
 
 interface Server {
@@ -130,6 +132,9 @@ export async function beginMockSession(
           `${url} answered 404: ${origin} is not a floodgate mock server's origin (give the server's origin, e.g. http://127.0.0.1:9090, not a provider's base URL such as .../alimtalk)`,
         );
       }
+      if (res.status === 409) {
+        throw new RunInvalidError('FG_MOCKS_UNREACHABLE', `the mock providers at ${origin} are in use by another run: ${errorText(res)}`);
+      }
       if (res.status === 401) {
         throw new RunInvalidError(
           'FG_MOCKS_UNREACHABLE',
@@ -141,6 +146,12 @@ export async function beginMockSession(
         throw new RunInvalidError('FG_MOCKS_UNREACHABLE', `${url} answered ${res.status}: ${errorText(res)}`);
       }
       servers.set(origin, { origin, token: group.token, runId });
+      const replaced = (res.json as { replaced?: unknown })?.replaced;
+      if (typeof replaced === 'string') {
+        session.warnings.push(
+          `the mock at ${origin} still held run ${replaced}, abandoned by its reader; it was ended (its dispatcher may still be sending)`,
+        );
+      }
     }
   } catch (error) {
     await session.end();
@@ -173,11 +184,13 @@ function createSession(providers: Readonly<Record<string, MockEndpoint>>, server
         failure = `${url.split('?')[0]}: ${(error as Error).message}`;
       }
       const transient = res === null || res.status >= 500;
-      if (!transient || attempt >= READ_RETRIES) throw new MockReadError(attempt > 0 ? `${failure} (after ${attempt + 1} attempts)` : failure);
+      if (!transient || attempt >= READ_RETRIES)
+        throw new MockReadError(attempt > 0 ? `${failure} (after ${attempt + 1} attempts)` : failure);
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
     }
   };
   return {
+    warnings: [],
     async stats(provider, ms = timeout) {
       return ProviderStats.parse(await read(provider, 'stats', {}, ms));
     },

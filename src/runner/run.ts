@@ -215,6 +215,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
   const totals = c.recorder.finish(end - c.runStart);
   const warnings = [
     ...report.scrapeErrors,
+    ...c.session.warnings,
     ...endWarnings,
     ...campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
   ];
@@ -315,5 +316,8 @@ async function collectProviders(
     const feedError = trackers.get(name)?.error;
     if (feedError) unverified.push({ subject: `provider.${name}`, reason: feedError });
   }
-  return { providers, unverified };
+  // One entry (one check, one JUnit test case) per subject, with every reason.
+  const bySubject = new Map<string, string[]>();
+  for (const u of unverified) bySubject.set(u.subject, [...(bySubject.get(u.subject) ?? []), u.reason]);
+  return { providers, unverified: [...bySubject].map(([subject, reasons]) => ({ subject, reason: reasons.join('; ') })) };
 }

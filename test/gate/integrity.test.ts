@@ -59,6 +59,15 @@ describe('verdict integrity', () => {
     expect(v.checks.find((c) => c.id === 'provider.alimtalk.verified')?.status).toBe('fail');
   });
 
+  it('recipients not seen before the feed failed are not verified, not "lost"', () => {
+    const unverified = [{ subject: 'provider.alimtalk', reason: 'the delivery feed of alimtalk could not be read: ECONNREFUSED' }];
+    const v = buildVerdict(makeResult({ unverified, campaigns: [{ ...campaign, accepted: 400, delivered: 260, lost: 140 }] }));
+    const lost = v.checks.find((c) => c.id === 'campaign.welcome.lost');
+    expect(lost?.status).toBe('skip');
+    expect(lost?.message).toMatch(/260 of 400 seen delivered before its provider could no longer be read; the rest is not verified/);
+    expect(v.checks.filter((c) => c.id === 'provider.alimtalk.verified')).toHaveLength(1);
+  });
+
   it('a duplicate under a new client key is a duplicate: the ledger counts it, the check fails', () => {
     // The mock's ledger keys on recipient x content whatever the key (test/mocks/alimtalk.test.ts); this is its figure.
     const v = buildVerdict(

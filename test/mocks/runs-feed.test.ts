@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryFeed } from '../../mock-providers/feed.ts';
 import { createMockProviders, type MockProviders } from '../../mock-providers/index.ts';
+import { RUN_LEASE_MS, RunRegistry } from '../../mock-providers/runs.ts';
 import { ALIMTALK_PATH, alimtalkBody } from './helpers.ts';
 
 let mocks: MockProviders | undefined;
@@ -54,14 +55,24 @@ describe('run scope on a long-lived mock', () => {
     expect((await call('GET', `/__mock/alimtalk/stats?run=${run}`)).status).toBe(409);
   });
 
-  it('a new run replaces an old one, whose readers then get 409', async () => {
+  it('refuses a second run while the first is alive (409): the two would count each other', async () => {
     const { call } = await start();
-    const first = (await call('POST', '/__mock/runs', {})).json.runId as string;
-    const second = await call('POST', '/__mock/runs', {});
-    expect(second.json.replaced).toBe(first);
-    const stale = await call('GET', `/__mock/alimtalk/deliveries?run=${first}`);
-    expect(stale.status).toBe(409);
-    expect(stale.json.error).toMatch(/has ended/);
+    const first = (await call('POST', '/__mock/runs', { name: 'spring' })).json.runId as string;
+    const second = await call('POST', '/__mock/runs', { name: 'autumn' });
+    expect(second.status).toBe(409);
+    expect(second.json.error).toMatch(new RegExp(`run ${first} \\(spring\\) holds this mock`));
+    expect((await call('GET', `/__mock/alimtalk/stats?run=${first}`)).status).toBe(200);
+  });
+
+  it('an abandoned run (no read for the lease) is replaced, and its reader then gets 409', () => {
+    const runtimes = new Map();
+    const runs = new RunRegistry(runtimes);
+    const first = runs.begin({ name: 'crashed' }, 1_000);
+    expect(runs.refuse(first.runId, 5_000)).toBeNull(); // a read keeps it alive
+    expect(() => runs.begin({}, 5_000 + RUN_LEASE_MS - 1)).toThrow(/holds this mock/);
+    const second = runs.begin({}, 5_000 + RUN_LEASE_MS);
+    expect(second.replaced).toBe(first.runId);
+    expect(runs.refuse(first.runId)).toMatch(/has ended/);
   });
 
   it.each([
