@@ -11,7 +11,10 @@ export {
   formatPath,
   InputError,
   InternalError,
+  MAX_VALUE_CHARS,
   RunInvalidError,
+  shortenMessage,
+  truncate,
 } from './errors.ts';
 export { ExitCode } from './exit-codes.ts';
 export { parseConfigObject } from './parse-object.ts';
