@@ -32,7 +32,7 @@ export {
 } from './result.ts';
 export type { Rng } from './rng.ts';
 export { createRng } from './rng.ts';
-export { count, durationMs, fraction, money, positive, ratePerSecond, sizeBytes } from './schema-fields.ts';
+export { count, durationMs, fraction, money, positive, ratePerSecond, share, sizeBytes } from './schema-fields.ts';
 export {
   formatBytes,
   formatDuration,

@@ -142,7 +142,7 @@ export async function beginMockSession(
 
 function createSession(providers: Readonly<Record<string, MockEndpoint>>, servers: Map<string, Server>, timeout: number): MockSession {
   const serverOf = (provider: string): Server => {
-    const p = providers[provider];
+    const p = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
     const server = p ? servers.get(p.adminUrl.replace(/\/+$/, '')) : undefined;
     if (!server) throw new MockReadError(`no mock run holds provider ${provider}`);
     return server;
@@ -164,7 +164,8 @@ function createSession(providers: Readonly<Record<string, MockEndpoint>>, server
         failure = `${url.split('?')[0]}: ${(error as Error).message}`;
       }
       const transient = res === null || res.status >= 500;
-      if (!transient || attempt >= READ_RETRIES) throw new MockReadError(attempt > 0 ? `${failure} (after ${attempt + 1} attempts)` : failure);
+      if (!transient || attempt >= READ_RETRIES)
+        throw new MockReadError(attempt > 0 ? `${failure} (after ${attempt + 1} attempts)` : failure);
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
     }
   };
