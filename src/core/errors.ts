@@ -104,7 +104,7 @@ const QUOTED = /"(?:[^"\\]|\\.)*"|`[^`]*`/g;
  */
 export function shortenMessage(message: string): string {
   if (message.length <= MAX_VALUE_CHARS) return message;
-  const quoted = message.replace(QUOTED, (q) => (q.length <= MAX_VALUE_CHARS + 2 ? q : `${truncate(q.slice(0, -1))}${q.at(-1)}`));
+  const quoted = message.replace(QUOTED, (q) => (q.length <= MAX_VALUE_CHARS + 2 ? q : `${q[0]}${truncate(q.slice(1, -1))}${q.at(-1)}`));
   return truncate(quoted, MAX_MESSAGE_CHARS);
 }
 

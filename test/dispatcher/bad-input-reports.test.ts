@@ -65,20 +65,16 @@ describe('delivery report times are instants, not text', () => {
     expect(row(key)).toEqual({ code: '1000', time: '2026-11-30T10:00:00.500Z' });
   });
 
-  it.each([
-    ['not a time'],
-    ['2026-11-30 10:00:00'],
-    ['2026-11-30T10:00:00'],
-    ['2026-02-31T10:00:00Z'],
-    ['2026-11-30T25:00:00Z'],
-    [''],
-  ])('refuses %j with 400 naming reportTime, storing nothing', async (reportTime) => {
-    const before = reportCount();
-    const answer = await report('/v1/reports/kakao', body(clientKeys[0] as string, '1000', reportTime));
-    expect(answer.status).toBe(400);
-    expect(answer.json.message).toBe(
-      'delivery report: reportTime: not an ISO-8601 time with a zone, e.g. 2026-11-30T10:00:00Z or 2026-11-30T19:00:00+09:00',
-    );
-    expect(reportCount()).toBe(before);
-  });
+  it.each([['not a time'], ['2026-11-30 10:00:00'], ['2026-11-30T10:00:00'], ['2026-02-31T10:00:00Z'], ['2026-11-30T25:00:00Z'], ['']])(
+    'refuses %j with 400 naming reportTime, storing nothing',
+    async (reportTime) => {
+      const before = reportCount();
+      const answer = await report('/v1/reports/kakao', body(clientKeys[0] as string, '1000', reportTime));
+      expect(answer.status).toBe(400);
+      expect(answer.json.message).toBe(
+        'delivery report: reportTime: not an ISO-8601 time with a zone, e.g. 2026-11-30T10:00:00Z or 2026-11-30T19:00:00+09:00',
+      );
+      expect(reportCount()).toBe(before);
+    },
+  );
 });

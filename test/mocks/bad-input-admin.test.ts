@@ -48,13 +48,16 @@ describe('mock admin API: a bad config is a 400 naming the field, and the mock k
 });
 
 describe('Alimtalk mock: a prototype key is an unknown template, never admitted', () => {
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('templateCode %s gets -1006 (400) and is not admitted', async (code) => {
-    const before = started.mocks.providers.alimtalk?.stats().admitted;
-    const answer = await post(`${started.urls.alimtalk}${ALIMTALK_PATH}`, alimtalkBody([{ no: '01000000001', name: 'Kim' }], code));
-    expect(answer.status).toBe(400);
-    expect(answer.json.header).toMatchObject({ isSuccessful: false, resultCode: -1006, resultMessage: 'unknown templateCode' });
-    expect(started.mocks.providers.alimtalk?.stats().admitted).toBe(before);
-  });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'templateCode %s gets -1006 (400) and is not admitted',
+    async (code) => {
+      const before = started.mocks.providers.alimtalk?.stats().admitted;
+      const answer = await post(`${started.urls.alimtalk}${ALIMTALK_PATH}`, alimtalkBody([{ no: '01000000001', name: 'Kim' }], code));
+      expect(answer.status).toBe(400);
+      expect(answer.json.header).toMatchObject({ isSuccessful: false, resultCode: -1006, resultMessage: 'unknown templateCode' });
+      expect(started.mocks.providers.alimtalk?.stats().admitted).toBe(before);
+    },
+  );
 });
 
 describe('floodgate mock --config: bad fault settings are bad input (exit 4) with positions', () => {
