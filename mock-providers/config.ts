@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, fraction, InputError, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, InputError, parseConfigObject, ratePerSecond, share, sizeBytes } from '../src/core/index.ts';
 
 /**
  * The schema of `mocks.yaml` and of `createMockProviders(config)`. Every default lives in
@@ -60,6 +60,16 @@ export const LatencySpec = z.union([
 ]);
 export type LatencySpec = z.output<typeof LatencySpec>;
 
+/** Refuses a pattern `new RegExp` would throw on, with the engine's reason (e.g. "Unterminated group"). */
+function checkRegex(pattern: string, ctx: z.RefinementCtx): void {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${reason})`, input: pattern });
+  }
+}
+
 /**
  * A fault: when it applies (all given conditions must hold; none given = always) and what
  * happens. `status` answers that HTTP status with the provider's own error body; `reset`
@@ -69,12 +79,12 @@ export const FaultSpec = z
   .object({
     action: z.enum(['status', 'reset', 'hang', 'unreported']),
     status: z.number().int().min(400).max(599).default(DEFAULTS.fault.status),
-    probability: fraction().default(DEFAULTS.fault.probability),
+    probability: share().default(DEFAULTS.fault.probability),
     /** Offsets from the start (listen or reset) between which the fault applies. */
     from: ms().optional(),
     until: ms().optional(),
-    /** A regular expression a recipient must match (any recipient of a request). */
-    recipient: z.string().optional(),
+    /** A regular expression a recipient must match (any recipient of a request); checked here, so a bad one is a 400 / exit 4. */
+    recipient: z.string().superRefine(checkRegex).optional(),
   })
   .strict();
 export type FaultSpec = z.output<typeof FaultSpec>;
@@ -89,11 +99,11 @@ export const CallbacksSpec = z
     backoff: ms().default(DEFAULTS.callbacks.backoff),
     timeout: ms().default(DEFAULTS.callbacks.timeout),
     /** Share of reports that say the message failed (`failureCode`); those are not delivered. */
-    failureRate: fraction().default(DEFAULTS.callbacks.failureRate),
+    failureRate: share().default(DEFAULTS.callbacks.failureRate),
     failureCode: z.string().default(DEFAULTS.callbacks.failureCode),
     /** Share of reports sent twice, and share held back so later ones overtake them. */
-    duplicateRate: fraction().default(DEFAULTS.callbacks.duplicateRate),
-    reorderRate: fraction().default(DEFAULTS.callbacks.reorderRate),
+    duplicateRate: share().default(DEFAULTS.callbacks.duplicateRate),
+    reorderRate: share().default(DEFAULTS.callbacks.reorderRate),
     concurrency: z.number().int().min(1).default(DEFAULTS.callbacks.concurrency),
     /** How many attempts to keep for `/__mock/<name>/callbacks`. */
     keep: count().default(DEFAULTS.callbacks.keep),

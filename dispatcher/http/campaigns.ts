@@ -201,7 +201,8 @@ function registerStatus(app: FastifyInstance, ctx: AppContext) {
     const sender = ctx.senders.get(c.provider);
     const rate = sender?.campaignRate(id, now) ?? 0;
     const remaining = (counts.pending ?? 0) + (counts.claimed ?? 0) + (counts.inFlight ?? 0);
-    const pace = rate > 0 ? rate : (ctx.config.providers[c.provider]?.tps ?? 0);
+    const pace =
+      rate > 0 ? rate : ((Object.hasOwn(ctx.config.providers, c.provider) ? ctx.config.providers[c.provider]?.tps : undefined) ?? 0);
     return reply.send({
       id: String(c.id),
       state: c.state,

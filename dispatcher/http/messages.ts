@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { toRecipient } from '../ingest/sources.ts';
 import { toClientKey } from '../store/db.ts';
 import { TX_TO_PARAM } from '../store/outbox.ts';
+import { reportInstant } from '../store/reports.ts';
 import { type AppContext, resolveProvider } from './context.ts';
 import { ApiError, parseOr400 } from './errors.ts';
 
@@ -23,7 +24,13 @@ const DELIVERY_REPORT = z
     recipientNo: z.string().max(320).optional(),
     clientKey: z.string().max(200).nullable().optional(),
     resultCode: z.string().min(1).max(20),
-    reportTime: z.string().min(1).max(40),
+    reportTime: z
+      .string()
+      .max(40)
+      .refine(
+        (t) => reportInstant(t) !== undefined,
+        'not an ISO-8601 time with a zone, e.g. 2026-11-30T10:00:00Z or 2026-11-30T19:00:00+09:00',
+      ),
   })
   // Not strict: a broker that adds a field must not have its reports refused (it would retry forever).
   .strip();
@@ -57,7 +64,8 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/v1/reports/:provider', async (request, reply) => {
     const name = (request.params as { provider: string }).provider;
-    if (!ctx.config.providers[name]) throw new ApiError(404, 'unknown_provider', `provider "${name}" is not configured`);
+    // Own keys only: `constructor` or `__proto__` is no provider (it would store an orphan report under it).
+    if (!Object.hasOwn(ctx.config.providers, name)) throw new ApiError(404, 'unknown_provider', `provider "${name}" is not configured`);
     const report = parseOr400(DELIVERY_REPORT, request.body, 'delivery report');
     const result = ctx.reports.store(name, report, Math.round(ctx.clock.now()));
     if (result === 'unknown') {

@@ -41,5 +41,5 @@ export interface ProviderClient {
 
 /** Substitutes `#{name}` parameters (the Alimtalk template syntax) into a text. */
 export function renderContent(content: string, params: Record<string, string>): string {
-  return content.replace(/#\{([^}]+)\}/g, (whole, name: string) => params[name] ?? whole);
+  return content.replace(/#\{([^}]+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? params[name] : undefined) ?? whole);
 }

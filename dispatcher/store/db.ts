@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { InputError } from '../../src/core/index.ts';
 
 /**
  * Row states of the outbox. Integers keep the recipients table and its index small. `Leased`
@@ -95,7 +98,36 @@ export interface Db {
  * the last transactions; SQLite docs, "WAL mode"); a fixed 8 MB page cache keeps memory flat.
  */
 export function openDb(file: string): Db {
-  const sql = new Database(file);
+  let sql: Database.Database | undefined;
+  try {
+    sql = new Database(file);
+    return prepareDb(sql);
+  } catch (error) {
+    sql?.close();
+    throw openError(file, error);
+  }
+}
+
+/**
+ * Says what is wrong with a database file a user named (exit 4 / bad input), instead of an
+ * "internal error": a directory, a directory that does not exist, a file that is not SQLite.
+ * Anything else is rethrown as it is.
+ */
+function openError(file: string, error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  let reason: string | undefined;
+  if (file !== ':memory:' && existsSync(file) && statSync(file).isDirectory()) reason = 'it is a directory (EISDIR); name a file';
+  else if (file !== ':memory:' && !existsSync(dirname(file))) reason = `its directory ${dirname(file)} does not exist (ENOENT)`;
+  else if (code === 'SQLITE_NOTADB') reason = 'the file exists but is not an SQLite database (SQLITE_NOTADB)';
+  else if (code === 'SQLITE_CANTOPEN') reason = 'it cannot be opened (SQLITE_CANTOPEN): check its permissions';
+  else if (code === 'SQLITE_READONLY') reason = 'it is read-only (SQLITE_READONLY)';
+  if (reason === undefined) return error;
+  return new InputError('FG_INPUT_INVALID', `database ${file}: ${reason}`, {
+    issues: [{ path: ['db'], message: reason, hint: 'set it with --db FILE or `db:` in the config' }],
+  });
+}
+
+function prepareDb(sql: Database.Database): Db {
   sql.pragma('journal_mode = WAL');
   sql.pragma('synchronous = NORMAL');
   sql.pragma('busy_timeout = 5000');

@@ -10,6 +10,33 @@ export interface DeliveryReport {
   reportTime: string;
 }
 
+/** ISO-8601 / RFC 3339 with a zone: `2026-11-30T10:00:00Z`, `...00.500Z`, `...18:00:00+09:00`. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/**
+ * A report time as an instant (epoch ms), or undefined when it is not a valid ISO-8601 time with
+ * a zone. Date.parse alone is lenient (it takes Feb 31 and zone-less local times), so the form
+ * and each field's range are checked first.
+ */
+export function reportInstant(text: string): number | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second, zoneHour = 0, zoneMinute = 0] = m.slice(1).map((x) => Number(x ?? 0));
+  const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  const inRange =
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= days &&
+    (hour as number) <= 23 &&
+    (minute as number) <= 59 &&
+    (second as number) <= 59 &&
+    zoneHour <= 23 &&
+    zoneMinute <= 59;
+  const ms = Date.parse(text);
+  return inRange && Number.isFinite(ms) ? ms : undefined;
+}
+
 /**
  * What storing a report did: `stored` (new, applied to its row), `duplicate` (seen before, or
  * older than what the row holds), `orphan` (no client key and the message id is not written yet:
@@ -21,6 +48,9 @@ export type ReportResult = 'stored' | 'duplicate' | 'orphan' | 'unknown';
  * Creates the report store. Idempotent by (provider, client key or message id); the newest
  * `reportTime` wins, so reports may repeat and arrive in any order, also before the send is
  * recorded (the row exists from ingest; client keys decode to its id without a lookup).
+ * Times are compared as instants: each is stored as its UTC ISO form with milliseconds
+ * (`2026-11-30T09:00:00.000Z`), a fixed-width text whose order is the order in time, so
+ * `18:00+09:00` is older than `10:00Z` and `10:00:00.500Z` is newer than `10:00:00Z`.
  */
 export function createReportStore(db: Db) {
   const { sql } = db;
@@ -36,7 +66,10 @@ export function createReportStore(db: Db) {
   const applyToRow = sql.prepare(
     'UPDATE recipients SET report_code = ?, report_time = ? WHERE id = ? AND (report_time IS NULL OR report_time < ?)',
   );
-  const store = sql.transaction((provider: string, r: DeliveryReport, now: number): ReportResult => {
+  const store = sql.transaction((provider: string, report: DeliveryReport, now: number): ReportResult => {
+    const instant = reportInstant(report.reportTime);
+    if (instant === undefined) throw new RangeError(`reportTime ${JSON.stringify(report.reportTime.slice(0, 60))} is not an ISO-8601 time`);
+    const r = { ...report, reportTime: new Date(instant).toISOString() };
     let recipientId: number | undefined;
     if (r.clientKey) {
       recipientId = parseClientKey(db, r.clientKey);

@@ -71,7 +71,8 @@ function parseRequest(body: unknown): ParsedRequest | string {
 export function renderTemplate(template: string, params: Record<string, unknown>): string | null {
   let missing = false;
   const text = template.replace(/#\{([^}]+)\}/g, (_m, name: string) => {
-    const value = params[name];
+    // Own keys only: `#{constructor}` with no such parameter is missing, not Object's constructor.
+    const value = Object.hasOwn(params, name) ? params[name] : undefined;
     if (value === undefined || value === null) {
       missing = true;
       return '';
@@ -146,7 +147,8 @@ export async function alimtalkPlugin(app: FastifyInstance, { runtime }: Provider
     const parsed = parseRequest(request.body);
     if (typeof parsed === 'string') return fail(400, ALIMTALK_CODES.malformed, parsed);
     if (!config.senderKeys.includes(parsed.senderKey)) return fail(400, ALIMTALK_CODES.unknownSender, 'unknown senderKey');
-    const template = config.templates[parsed.templateCode];
+    // Own keys only: `constructor` or `toString` is an unknown template (-1006), never Object.prototype's.
+    const template = Object.hasOwn(config.templates, parsed.templateCode) ? config.templates[parsed.templateCode] : undefined;
     if (template === undefined) return fail(400, ALIMTALK_CODES.unknownTemplate, 'unknown templateCode');
     const idempotencyKey = request.headers['x-idempotency-key'];
     const idemKey = typeof idempotencyKey === 'string' && idempotencyKey !== '' ? idempotencyKey : null;

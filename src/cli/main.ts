@@ -1,4 +1,4 @@
-import { ExitCode, FloodgateError, formatIssue } from '../core/index.ts';
+import { ExitCode, FloodgateError, formatIssue, shortenMessage } from '../core/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CliIo } from './io.ts';
 import { VERSION } from './version.ts';
@@ -54,13 +54,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 /** Prints an error the way users should see it and returns its exit code. */
 export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof FloodgateError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    io.stderr.write(`error: ${shortenMessage(error.message)}\n`);
     for (const issue of error.issues) io.stderr.write(`  ${formatIssue(issue)}\n`);
     if (error.exitCode === ExitCode.Internal && io.env.FLOODGATE_DEBUG) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`internal error: ${message}\nThis is a defect in floodgate; rerun with FLOODGATE_DEBUG=1 for details and report it.\n`);
+  io.stderr.write(
+    `internal error: ${shortenMessage(message)}\nThis is a defect in floodgate; rerun with FLOODGATE_DEBUG=1 for details and report it.\n`,
+  );
   if (io.env.FLOODGATE_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
   return ExitCode.Internal;
 }

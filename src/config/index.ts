@@ -8,4 +8,4 @@ export { suggest } from './suggest.ts';
 export type { Frozen } from './validate.ts';
 export { deepFreeze, knownKeysAt, loadConfigFile, validateSource } from './validate.ts';
 export type { YamlSource } from './yaml-source.ts';
-export { parseYamlSource, readYamlFile } from './yaml-source.ts';
+export { MAX_YAML_BYTES, parseYamlSource, readYamlFile, readYamlText } from './yaml-source.ts';

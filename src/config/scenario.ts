@@ -1,4 +1,4 @@
-import type { Issue } from '../core/index.ts';
+import { FloodgateError, formatIssue, type Issue } from '../core/index.ts';
 import type { PlanRef, RateValue, Scenario } from './scenario-schema.ts';
 import { deepFreeze, type Frozen } from './validate.ts';
 import type { YamlSource } from './yaml-source.ts';
@@ -21,6 +21,8 @@ export async function resolvePlanRates(
 ): Promise<{ scenario: Frozen<Scenario>; issues: Issue[] }> {
   const copy = structuredClone(scenario) as Scenario;
   const issues: Issue[] = [];
+  // By their text: a plan referenced twice reports its problems once.
+  const planIssues = new Map<string, Issue>();
   const fix = async (holder: Record<string, unknown>, key: string, path: (string | number)[]) => {
     const rate = holder[key] as RateValue | undefined;
     if (!isPlanRef(rate)) return;
@@ -35,6 +37,13 @@ export async function resolvePlanRates(
         message: `cannot take \`${rate.value}\` from ${rate.plan}: ${(error as Error).message}`,
         ...(source ? { location: source.locate(fullPath) } : {}),
       });
+      // An invalid plan's own problems, with the plan file's positions: "2 problems" alone says nothing.
+      if (error instanceof FloodgateError) {
+        for (const issue of error.issues) {
+          const text = formatIssue(issue);
+          if (!planIssues.has(text)) planIssues.set(text, issue);
+        }
+      }
     }
   };
   for (const [i, step] of copy.load.entries()) {
@@ -48,7 +57,7 @@ export async function resolvePlanRates(
       await fix(step.sweep as Record<string, unknown>, 'targetTps', ['load', i, 'sweep']);
     }
   }
-  return { scenario: deepFreeze(copy), issues };
+  return { scenario: deepFreeze(copy), issues: [...issues, ...planIssues.values()] };
 }
 
 /** Reads a resolved rate; a plan reference left unresolved here is a defect in the caller. */

@@ -48,7 +48,11 @@ function toIssues(schema: z.ZodType, source: YamlSource, issue: ZodIssue): Issue
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(schema, path);
     return issue.keys.map((key) => {
-      const hintKey = suggest(key, known);
+      // Never "did you mean `median`?" for `median` itself (a key another union branch takes).
+      const hintKey = suggest(
+        key,
+        known.filter((k) => k !== key),
+      );
       const hint = hintKey ? `did you mean \`${hintKey}\`?` : known.length > 0 ? `known keys: ${known.join(', ')}` : undefined;
       return {
         path: [...path, key],
@@ -64,8 +68,13 @@ function toIssues(schema: z.ZodType, source: YamlSource, issue: ZodIssue): Issue
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest: one that passed the type check (its issues say why the
     // value is wrong, e.g. "a rate cannot be negative"), the one with the fewest issues among those.
+    // A branch that has unknown keys at the union's own level is the wrong shape, however few its
+    // issues: `latency: { median: abc }` is the median/p99 form with a bad value, not a `fixed` one.
     const typeOnly = (b: readonly ZodIssue[]) => b.every((i) => i.code === 'invalid_type' && i.path.length === 0);
-    const branches = issue.errors.filter((b) => b.length > 0 && !typeOnly(b)).sort((a, b) => a.length - b.length);
+    const wrongShape = (b: readonly ZodIssue[]) => (b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0) ? 1 : 0);
+    const branches = issue.errors
+      .filter((b) => b.length > 0 && !typeOnly(b))
+      .sort((a, b) => wrongShape(a) - wrongShape(b) || a.length - b.length);
     const best = branches[0];
     if (best) {
       return best.flatMap((inner) => toIssues(schema, source, { ...inner, path: [...issue.path, ...inner.path] }));
@@ -80,7 +89,9 @@ function describe(issue: ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
-      return `expected ${article(issue.expected)}, got ${typeName(issue.input)} ${JSON.stringify(issue.input)}`;
+      return issue.input === null || typeof issue.input === 'object'
+        ? `expected ${article(issue.expected)}, got ${typeName(issue.input)}`
+        : `expected ${article(issue.expected)}, got ${typeName(issue.input)} ${JSON.stringify(issue.input)}`;
     case 'too_small':
       return issue.origin === 'array'
         ? `needs at least ${issue.minimum} item(s)`

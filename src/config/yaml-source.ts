@@ -1,6 +1,20 @@
-import { readFile } from 'node:fs/promises';
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, visit } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parse,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from 'yaml';
 import { InputError, type Issue, type SourceLocation } from '../core/index.ts';
+import { DUPLICATE_KEY, keyIssues } from './yaml-keys.ts';
 
 /** A parsed YAML file that still knows where every key and value came from. */
 export interface YamlSource {
@@ -11,18 +25,44 @@ export interface YamlSource {
   locate(path: readonly (string | number)[], options?: { key?: boolean }): SourceLocation;
 }
 
-/** Reads and parses a YAML file; a missing file or a syntax error is an {@link InputError}. */
-export async function readYamlFile(file: string): Promise<YamlSource> {
-  let text: string;
+/**
+ * The largest YAML file floodgate reads: 4 MiB. Parsing costs about a second per MB, and it is
+ * synchronous (Ctrl-C waits for it), so a bigger file is refused at once rather than parsed for
+ * a minute; recipient lists belong in the dispatcher's ingest, not in a scenario.
+ */
+export const MAX_YAML_BYTES = 4 * 1024 * 1024;
+
+/** Reads and parses a YAML file; a missing, oversized or unparseable file is an {@link InputError}. */
+export async function readYamlFile(file: string, options: YamlOptions = {}): Promise<YamlSource> {
+  return parseYamlSource(await readYamlText(file, options.maxBytes), file, options);
+}
+
+/**
+ * Reads a YAML file's text, refusing a file above `maxBytes` (default {@link MAX_YAML_BYTES})
+ * before reading it. A missing file, a directory or an oversized file is an {@link InputError}.
+ */
+export async function readYamlText(file: string, maxBytes = MAX_YAML_BYTES): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    const info = await stat(file);
+    if (info.isFile()) checkSize(info.size, maxBytes, file);
+    return await readFile(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot read (${reason})`, {
       issues: [{ path: [], message: `cannot read (${reason})`, location: { file } }],
     });
   }
-  return parseYamlSource(text, file);
+}
+
+function checkSize(bytes: number, maxBytes: number, file: string): void {
+  if (bytes <= maxBytes) return;
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
+  const message = `the file is ${mib(bytes)}; YAML files are limited to ${mib(maxBytes)} (keep recipient lists and large bodies out of it)`;
+  throw new InputError('FG_INPUT_INVALID', `${file}: ${message}`, {
+    issues: [{ path: [], message, location: { file, line: 1, column: 1 } }],
+  });
 }
 
 /** Options of {@link parseYamlSource}. */
@@ -33,35 +73,50 @@ export interface YamlOptions {
    * text has in YAML (`${TPS}` with TPS=200 is the number 200).
    */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The largest text accepted, in UTF-8 bytes (default {@link MAX_YAML_BYTES}; benchmarks raise it). */
+  maxBytes?: number;
 }
 
 /**
- * Parses YAML text, reporting every syntax error at once with file:line:column.
- * Duplicate keys are errors (YAML 1.2 requires unique keys).
+ * Parses YAML text, reporting every syntax error at once with file:line:column. Duplicate keys
+ * are errors (YAML 1.2 requires unique keys), and so is a `__proto__` key (it would silently
+ * vanish, or change an object's prototype). Both are checked in one pass with a Set per map:
+ * yaml's own `uniqueKeys` compares each key with every earlier one, quadratic in a map's size.
+ * An empty file is an error of its own, at line 1.
  */
 export function parseYamlSource(text: string, file: string, options: YamlOptions = {}): YamlSource {
+  checkSize(Buffer.byteLength(text, 'utf8'), options.maxBytes ?? MAX_YAML_BYTES, file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length === 0 && options.env) interpolate(doc, options.env, file, lineCounter);
-  if (doc.errors.length > 0) {
-    const issues: Issue[] = doc.errors.map((error) => {
-      const pos = lineCounter.linePos(error.pos[0]);
-      return {
-        path: [],
-        message: error.message.split('\n')[0] ?? error.message,
-        location: { file, line: pos.line, column: pos.col },
-      };
-    });
-    throw new InputError('FG_CONFIG_SYNTAX', `${file}: YAML syntax error`, { issues });
-  }
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number): SourceLocation => {
     const pos = lineCounter.linePos(offset);
     return { file, line: pos.line, column: pos.col };
   };
+  const issues: Issue[] = doc.errors.map((error) => ({
+    path: [],
+    message: error.message.split('\n')[0] ?? error.message,
+    location: at(error.pos[0]),
+  }));
+  issues.push(...keyIssues(doc.contents, at));
+  if (issues.length === 0 && options.env) interpolate(doc, options.env, file, lineCounter);
+  if (issues.length > 0) {
+    issues.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+    // A `__proto__` key alone is not a syntax error but a bad name: say so in the headline.
+    const syntax = doc.errors.length > 0 || issues.some((i) => i.message === DUPLICATE_KEY);
+    if (!syntax)
+      throw new InputError('FG_CONFIG_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, { issues });
+    throw new InputError('FG_CONFIG_SYNTAX', `${file}: YAML syntax error`, { issues });
+  }
+  if (doc.contents === null) {
+    throw new InputError('FG_CONFIG_INVALID', `${file}: the file is empty`, {
+      issues: [{ path: [], message: 'the file is empty', location: { file, line: 1, column: 1 } }],
+    });
+  }
+  const index = new WeakMap<YAMLMap, Map<string, Pair>>();
   return {
     file,
     data: doc.toJS({ maxAliasCount: 100 }),
-    locate: (path, options) => locateIn(doc, path, options?.key ?? false, at, file),
+    locate: (path, options) => locateIn(doc, path, options?.key ?? false, at, file, index),
   };
 }
 
@@ -77,7 +132,7 @@ function interpolate(doc: Document, env: Readonly<Record<string, string | undefi
       const whole = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/.test(text);
       const replaced = text.replace(VARIABLE, (match, name: string | undefined, fallback: string | undefined) => {
         if (name === undefined) return '${';
-        const value = env[name];
+        const value = Object.hasOwn(env, name) ? env[name] : undefined;
         if (value !== undefined && value !== '') return value;
         if (fallback !== undefined) return fallback;
         const pos = lines.linePos(node.range?.[0] ?? 0);
@@ -106,6 +161,7 @@ function locateIn(
   wantKey: boolean,
   at: (offset: number) => SourceLocation,
   file: string,
+  index: WeakMap<YAMLMap, Map<string, Pair>>,
 ): SourceLocation {
   let node: unknown = doc.contents;
   let best: SourceLocation = { file };
@@ -114,7 +170,7 @@ function locateIn(
     const segment = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = keysOf(node, index).get(String(segment));
       if (!pair) return best;
       const keyNode = pair.key as Node;
       if (last && wantKey && hasRange(keyNode)) return at(keyNode.range[0]);
@@ -130,6 +186,19 @@ function locateIn(
     }
   }
   return best;
+}
+
+/** A map's pairs by key text, built once per map: a lookup per issue stays O(1), not O(keys). */
+function keysOf(map: YAMLMap, index: WeakMap<YAMLMap, Map<string, Pair>>): Map<string, Pair> {
+  let keys = index.get(map);
+  if (!keys) {
+    keys = new Map();
+    for (const p of map.items) {
+      if (isPair(p) && isScalar(p.key) && !keys.has(String(p.key.value))) keys.set(String(p.key.value), p as Pair);
+    }
+    index.set(map, keys);
+  }
+  return keys;
 }
 
 function hasRange(node: unknown): node is { range: [number, number, number] } {

@@ -77,20 +77,42 @@ export function formatLocation(loc: SourceLocation | undefined): string {
   return `${loc.file}:${loc.line}:${loc.column ?? 1}`;
 }
 
-/** Renders a key path as `a.b[2].c`. */
+/** Renders a key path as `a.b[2].c` (a huge key is shortened like any value). */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const part of path) {
-    out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? truncate(part) : `.${truncate(part)}`;
   }
   return out;
 }
 
-/** Renders an issue on one line: `file:3:5 traffic.responseTime: message (hint)`. */
+/** The longest value a message shows; a longer one is cut, with an ellipsis and its full length. */
+export const MAX_VALUE_CHARS = 200;
+/** The longest message line: whatever a message quotes, a line stays readable. */
+const MAX_MESSAGE_CHARS = 1000;
+
+/** Cuts a value to `max` characters: `aaaa… (1,048,576 chars)`. */
+export function truncate(text: string, max = MAX_VALUE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length.toLocaleString('en-US')} chars)`;
+}
+
+const QUOTED = /"(?:[^"\\]|\\.)*"|`[^`]*`/g;
+
+/**
+ * Shortens the values a message quotes (`"..."` or a backticked name) to {@link MAX_VALUE_CHARS}
+ * each, then the whole message to a line: a 1 MB value must not become a 1 MB line on stderr.
+ */
+export function shortenMessage(message: string): string {
+  if (message.length <= MAX_VALUE_CHARS) return message;
+  const quoted = message.replace(QUOTED, (q) => (q.length <= MAX_VALUE_CHARS + 2 ? q : `${q[0]}${truncate(q.slice(1, -1))}${q.at(-1)}`));
+  return truncate(quoted, MAX_MESSAGE_CHARS);
+}
+
+/** Renders an issue on one line: `file:3:5 traffic.responseTime: message (hint)`. Long values are shortened. */
 export function formatIssue(issue: Issue): string {
   const where = formatLocation(issue.location);
   const key = formatPath(issue.path);
   const head = [where, key && `${key}:`].filter(Boolean).join(' ');
-  const hint = issue.hint ? ` (${issue.hint})` : '';
-  return `${head ? `${head} ` : ''}${issue.message}${hint}`;
+  const hint = issue.hint ? ` (${shortenMessage(issue.hint)})` : '';
+  return `${head ? `${head} ` : ''}${shortenMessage(issue.message)}${hint}`;
 }

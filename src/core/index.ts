@@ -11,7 +11,10 @@ export {
   formatPath,
   InputError,
   InternalError,
+  MAX_VALUE_CHARS,
   RunInvalidError,
+  shortenMessage,
+  truncate,
 } from './errors.ts';
 export { ExitCode } from './exit-codes.ts';
 export { parseConfigObject } from './parse-object.ts';
@@ -29,7 +32,7 @@ export {
 } from './result.ts';
 export type { Rng } from './rng.ts';
 export { createRng } from './rng.ts';
-export { count, durationMs, fraction, money, positive, ratePerSecond, sizeBytes } from './schema-fields.ts';
+export { count, durationMs, fraction, money, positive, ratePerSecond, share, sizeBytes } from './schema-fields.ts';
 export {
   formatBytes,
   formatDuration,

@@ -33,5 +33,10 @@ export const count = () => unitField(parseCount, 'a count');
 export const money = () => unitField(parseMoney, 'an amount');
 /** A percentage (`25%`) or fraction (0.25), as a fraction. */
 export const fraction = () => unitField(parsePercent, 'a percentage');
+/** A share of a whole (`25%` or 0.25) as a fraction from 0 to 1: a probability or a rate of events. */
+export const share = () =>
+  fraction().superRefine((value, ctx) => {
+    if (value > 1) ctx.addIssue({ code: 'custom', message: `must be at most 100%, got ${Math.round(value * 1e4) / 100}%`, input: value });
+  });
 /** A strictly positive number. */
 export const positive = () => z.number().positive();

@@ -162,7 +162,7 @@ export async function beginMockSession(
 
 function createSession(providers: Readonly<Record<string, MockEndpoint>>, servers: Map<string, Server>, timeout: number): MockSession {
   const serverOf = (provider: string): Server => {
-    const p = providers[provider];
+    const p = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
     const server = p ? servers.get(p.adminUrl.replace(/\/+$/, '')) : undefined;
     if (!server) throw new MockReadError(`no mock run holds provider ${provider}`);
     return server;

@@ -96,7 +96,7 @@ function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderT
   const issues = scenario.load.flatMap((step, i) => {
     const c = step.campaign;
     const name = c?.provider ?? c?.channel;
-    if (!c || !name || system.providers[name]) return [];
+    if (!c || !name || Object.hasOwn(system.providers, name)) return [];
     return [
       {
         path: ['load', i, 'campaign', 'provider'],

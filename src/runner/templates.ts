@@ -52,7 +52,8 @@ function fieldValue(name: string, ctx: FieldContext): unknown {
     case 'nowIso':
       return new Date(ctx.now()).toISOString();
     default: {
-      const v = ctx.vars[name];
+      // Own keys only: `{{constructor}}` is an unknown field, not Object's constructor.
+      const v = Object.hasOwn(ctx.vars, name) ? ctx.vars[name] : undefined;
       if (v === undefined) throw new Error(`unknown template field {{${name}}}`);
       return v;
     }

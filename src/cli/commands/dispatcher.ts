@@ -4,6 +4,7 @@ import { loadConfigFile } from '../../config/index.ts';
 import { InputError } from '../../core/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
+import { listenError } from '../listen-error.ts';
 
 /**
  * The config file's schema: as the dispatcher's, but the token may come from the environment
@@ -46,7 +47,13 @@ export const dispatcherCommand: Command = {
     const base: DispatcherConfig = loaded ? ({ ...structuredClone(loaded), token } as DispatcherConfig) : parseDispatcherConfig({ token });
     const config: DispatcherConfig = { ...base, ...(values.db ? { db: values.db } : {}), ...(port === undefined ? {} : { port }) };
     const dispatcher = createDispatcher(config);
-    const url = await dispatcher.listen();
+    let url: string;
+    try {
+      url = await dispatcher.listen();
+    } catch (error) {
+      await dispatcher.close();
+      throw listenError(error, 'floodgate dispatcher', config.host, config.port);
+    }
     io.stdout.write(`floodgate dispatcher listening on ${url} (db ${config.db})\n`);
     if (generated) io.stdout.write(`token: ${generated}\n`);
     await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { loadConfigFile } from '../../config/index.ts';
 import { ExitCode, InputError } from '../../core/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
+import { listenError } from '../listen-error.ts';
 
 const USAGE = `Usage: floodgate mock [--config mocks.yaml] [--port N] [--host ADDR] [--token T]
 
@@ -50,7 +51,14 @@ export const mockCommand: Command = {
       token,
     } as MocksConfigInput;
     const mocks = createMockProviders(input);
-    const { urls, adminUrl } = await mocks.listen();
+    let listening: Awaited<ReturnType<typeof mocks.listen>>;
+    try {
+      listening = await mocks.listen();
+    } catch (error) {
+      await mocks.close();
+      throw listenError(error, 'floodgate mock', input.host ?? config.host, input.port ?? config.port);
+    }
+    const { urls, adminUrl } = listening;
     const width = Math.max(...Object.keys(urls).map((n) => n.length), 'admin'.length);
     for (const [name, url] of Object.entries(urls)) {
       io.stdout.write(`${name.padEnd(width)}  ${url}  (${mocks.providers[name]?.kind})\n`);

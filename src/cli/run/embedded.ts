@@ -36,7 +36,12 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
     for (const [name, mock] of Object.entries(mockConfigs)) {
       if (!DISPATCHER_KINDS.has(mock.kind)) continue;
       const tps = mock.tps === null ? {} : { tps: mock.tps };
-      accounts[name] = { kind: mock.kind, baseUrl: urls[name], ...tps, ...(extraProviders[name] ?? {}) };
+      accounts[name] = {
+        kind: mock.kind,
+        baseUrl: urls[name],
+        ...tps,
+        ...(Object.hasOwn(extraProviders, name) ? extraProviders[name] : {}),
+      };
     }
     const config = parseDispatcherConfig({ db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts });
     const dispatcher = createDispatcher(config);

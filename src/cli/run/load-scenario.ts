@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ProviderConfig as MockProviderConfig } from '../../../mock-providers/index.ts';
 import {
   type Frozen,
   type PlanValueResolver,
   parseYamlSource,
+  readYamlText,
   resolvePlanRates,
   Scenario,
   scaleScenario,
@@ -29,16 +29,19 @@ export interface LoadedScenario {
  */
 export async function loadScenario(
   file: string,
-  options: { scale: number; resolvePlanValue?: PlanValueResolver; env?: Readonly<Record<string, string | undefined>> },
+  options: {
+    scale: number;
+    resolvePlanValue?: PlanValueResolver;
+    env?: Readonly<Record<string, string | undefined>>;
+    /** Raises the YAML size limit (benchmarks only; users get `MAX_YAML_BYTES`). */
+    maxBytes?: number;
+  },
 ): Promise<LoadedScenario> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot read (${reason})`);
-  }
-  const source = parseYamlSource(text, file, options.env ? { env: options.env } : {});
+  const text = await readYamlText(file, options.maxBytes);
+  const source = parseYamlSource(text, file, {
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+  });
   const issues: Issue[] = [];
   let scenario: Frozen<Scenario> | undefined;
   try {
@@ -72,7 +75,12 @@ export async function loadScenario(
     }
   }
   if (issues.length > 0 || !scenario) {
-    issues.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+    // The scenario's own issues first, then those of other files (an invalid plan), each by position.
+    const other = (i: Issue) => (i.location !== undefined && i.location.file !== file ? 1 : 0);
+    issues.sort(
+      (a, b) =>
+        other(a) - other(b) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0),
+    );
     throw new InputError('FG_CONFIG_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, { issues });
   }
   return {
