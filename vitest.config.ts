@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 export const INTEGRATION = [
   // CLI runs against real servers, and the embedded system in a child process.
+  'test/cli/bad-input.test.ts',
   'test/cli/embedded-process.test.ts',
   'test/cli/quickstart.test.ts',
   'test/cli/run-gate.test.ts',
@@ -19,6 +20,7 @@ export const INTEGRATION = [
   // The reference dispatcher over HTTP, in-process and as child processes.
   'test/dispatcher/api.test.ts',
   'test/dispatcher/bad-input.test.ts',
+  'test/dispatcher/bad-input-reports.test.ts',
   'test/dispatcher/cli.test.ts',
   'test/dispatcher/lost-responses-dedupe.test.ts',
   'test/dispatcher/mocks.test.ts',
@@ -33,6 +35,7 @@ export const INTEGRATION = [
   'test/mocks/admin.test.ts',
   'test/mocks/alimtalk.test.ts',
   'test/mocks/bad-input.test.ts',
+  'test/mocks/bad-input-admin.test.ts',
   'test/mocks/cli-mock.test.ts',
   'test/mocks/contract-clients.test.ts',
   'test/mocks/faults-latency.test.ts',

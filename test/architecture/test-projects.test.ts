@@ -9,8 +9,7 @@ import { INTEGRATION } from '../../vitest.config.ts';
  * honest as files are added.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const IO =
-  /\.listen\(|\bspawn\(|\bexecFile|createServer\(|\bstartMocks\(|\bstartSink\(|\bcreateMockProviders\([^)]*\)[\s\S]{0,200}\.listen\(/;
+const IO = /\.listen\(|\bspawn\(|\bexecFile|createServer\(|\bstartMocks\(|\bstartSink\(|\bstartProviderMocks\(|\bstartDispatcher\(/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

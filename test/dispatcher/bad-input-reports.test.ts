@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../dispatcher/index.ts';
 import { toClientKey } from '../../dispatcher/store/db.ts';
-import { type StandInProvider, startStandInProvider } from '../helpers/stand-in-provider.ts';
+import { type ProviderMocks, startProviderMocks } from '../helpers/provider-mocks.ts';
 import { call, providersFor, startDispatcher, TOKEN, tempDir } from './harness.ts';
 
-let provider: StandInProvider;
+let provider: ProviderMocks;
 let d: Dispatcher;
 let url: string;
 let cleanup: () => void;
 let clientKeys: string[];
 
 beforeAll(async () => {
-  provider = await startStandInProvider();
+  provider = await startProviderMocks();
   const t = tempDir();
   cleanup = t.cleanup;
   // 1 recipient a second: the rows stay in the outbox while reports arrive.
-  ({ d, url } = await startDispatcher(t.dir, { providers: providersFor(provider.url, { tps: '1/s' }) }));
+  ({ d, url } = await startDispatcher(t.dir, { providers: providersFor(provider.urls, { tps: '1/s' }) }));
   await call(url, '/v1/campaigns', { body: { channel: 'alimtalk', template: 't', recipients: ['01000000001', '01000000002'] } });
   const ids = d.db.sql.prepare('SELECT id FROM recipients ORDER BY id').all() as { id: number }[];
   clientKeys = ids.map((r) => toClientKey(d.db, r.id));
