@@ -21,6 +21,7 @@ export { parseConfigObject } from './parse-object.ts';
 export {
   CampaignStats,
   LatencySummary,
+  PENDING_VERDICT,
   ProviderStats,
   RESULT_SCHEMA_VERSION,
   Result,

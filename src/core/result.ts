@@ -229,3 +229,10 @@ export const Result = z.object({
   }),
 });
 export type Result = z.infer<typeof Result>;
+
+/**
+ * The verdict a result carries before the gate has judged it (`src/gate` decides, in one place:
+ * `stampVerdict`). Producers (the runner, `import k6`) build their result with it and hand it to
+ * the gate; it is never written to a file.
+ */
+export const PENDING_VERDICT: Result['verdict'] = Object.freeze({ status: 'invalid', exitCode: 3, reasons: ['not judged yet'] });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CampaignStats, LatencySummary, ProviderStats, Result, ThresholdOutcome } from '../core/index.ts';
-import { ExitCode, RESULT_SCHEMA_VERSION } from '../core/index.ts';
+import { PENDING_VERDICT, RESULT_SCHEMA_VERSION } from '../core/index.ts';
+import { stampVerdict } from '../gate/index.ts';
 import { type K6Metric, parseK6Summary, splitSubmetric } from './k6-summary.ts';
 
 /**
@@ -86,9 +87,8 @@ export function importK6Summary(text: string, options: K6ImportOptions): Result 
   const invalid = requests === 0 && providers.names.length === 0 && campaigns.length === 0;
   if (invalid) reasons.push('the k6 summary records no HTTP requests');
 
-  const failedThresholds = thresholds.filter((t) => !t.ok);
   const endedAt = options.endedAt.getTime();
-  return {
+  const draft: Result = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     meta: {
       tool: { name: 'floodgate', version: options.toolVersion },
@@ -124,12 +124,10 @@ export function importK6Summary(text: string, options: K6ImportOptions): Result 
     series: [],
     generator: { eventLoopLagP99: null, cpuPercentMax: null, scheduleLagP99: null },
     thresholds,
-    verdict: invalid
-      ? { status: 'invalid', exitCode: ExitCode.RunInvalid, reasons: ['the k6 summary records no HTTP requests'] }
-      : failedThresholds.length > 0
-        ? { status: 'fail', exitCode: ExitCode.ThresholdsFailed, reasons: failedThresholds.map((t) => t.message) }
-        : { status: 'pass', exitCode: ExitCode.Pass, reasons: [] },
+    verdict: PENDING_VERDICT,
   };
+  // The gate decides, as for `floodgate run`: an imported result and `floodgate gate` on it agree.
+  return stampVerdict(draft);
 }
 
 /** k6 trend figures are already in milliseconds for time metrics (`contains: "time"`). */

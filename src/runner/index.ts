@@ -15,4 +15,4 @@ export { runSweep } from './sweep.ts';
 export type { StartEmbeddedSystem, SystemUnderTest } from './system.ts';
 export { unknownTemplateFields } from './templates.ts';
 export type { Tolerances } from './validity.ts';
-export { assessValidity, decideVerdict } from './validity.ts';
+export { assessValidity } from './validity.ts';

@@ -3,6 +3,7 @@ import {
   type CampaignStats,
   type Clock,
   InputError,
+  PENDING_VERDICT,
   type ProviderStats,
   type Result,
   type SweepStats,
@@ -18,7 +19,7 @@ import { type RunProgress, startProgress } from './run-progress.ts';
 import { runCampaignStep, runPhasesStep, runSweepStep, type StepContext } from './steps.ts';
 import type { UslFit } from './sweep.ts';
 import { preflight, type StartEmbeddedSystem, type SystemUnderTest, startSystem } from './system.ts';
-import { assessValidity, decideVerdict } from './validity.ts';
+import { assessValidity } from './validity.ts';
 
 export type { RunProgress } from './run-progress.ts';
 export { plannedLength } from './steps.ts';
@@ -52,6 +53,11 @@ export interface RunOptions {
   fit?: UslFit;
   /** Evaluates the scenario's thresholds on the result (the CLI passes the gate's evaluator). */
   evaluate?: (result: Result) => ThresholdOutcome[];
+  /**
+   * Decides the verdict of the finished result: the gate's, injected by the CLI, so `run` and
+   * `gate` cannot disagree. The runner only reports validity facts.
+   */
+  judge: (result: Result) => Result['verdict'];
   cpuUsage?: () => { user: number; system: number };
   onProgress?: (progress: RunProgress) => void;
   /** How long to wait for in-flight requests after Ctrl-C, ms. */
@@ -266,10 +272,11 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
     thresholds: [],
-    verdict: decideVerdict(validity, []),
+    verdict: PENDING_VERDICT,
   });
   const thresholds = options.evaluate?.(draft) ?? [];
-  return { ...draft, thresholds, verdict: decideVerdict(validity, thresholds) };
+  const judged = { ...draft, thresholds };
+  return { ...judged, verdict: options.judge(judged) };
 }
 
 /**

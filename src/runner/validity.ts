@@ -1,5 +1,4 @@
-import type { Result, ThresholdOutcome, Validity } from '../core/index.ts';
-import { ExitCode } from '../core/index.ts';
+import type { Validity } from '../core/index.ts';
 
 /** The tolerances a scenario sets (ms, fractions). */
 export interface Tolerances {
@@ -69,15 +68,4 @@ export function assessValidity(inputs: ValidityInputs, tol: Tolerances): Validit
   if (invalid.length > 0) return { verdict: 'INVALID', reasons: [...invalid, ...degraded] };
   if (degraded.length > 0) return { verdict: 'DEGRADED', reasons: degraded };
   return { verdict: 'VALID', reasons: [] };
-}
-
-/**
- * The run's verdict: invalid (exit 3) beats failed thresholds (exit 1) beats pass (exit 0).
- * A DEGRADED run still passes or fails on its thresholds; its reasons are carried along.
- */
-export function decideVerdict(validity: Validity, outcomes: readonly ThresholdOutcome[]): Result['verdict'] {
-  if (validity.verdict === 'INVALID') return { status: 'invalid', exitCode: ExitCode.RunInvalid, reasons: [...validity.reasons] };
-  const failed = outcomes.filter((o) => !o.ok).map((o) => o.message);
-  if (failed.length > 0) return { status: 'fail', exitCode: ExitCode.ThresholdsFailed, reasons: failed };
-  return { status: 'pass', exitCode: ExitCode.Pass, reasons: [...validity.reasons] };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, FloodgateError, Result } from '../../src/core/index.ts';
 import { importK6Summary, K6_CO_NOTE, parseK6Summary } from '../../src/export/index.ts';
-import { buildThresholds, evaluateThresholds } from '../../src/gate/index.ts';
+import { buildThresholds, buildVerdict, evaluateThresholds } from '../../src/gate/index.ts';
 import { cli } from '../helpers/cli.ts';
 import { makeResult } from '../helpers/result-fixture.ts';
 
@@ -121,6 +121,15 @@ describe('an imported k6 result is gated like a floodgate run', () => {
     expect(issues).toEqual([]);
     const outcomes = evaluateThresholds(thresholds, await load(fixture));
     expect(outcomes.map((o) => o.ok)).toEqual(expected);
+  });
+});
+
+describe('one verdict: the gate stamps an imported result, as it stamps a run', () => {
+  it.each(['handle-summary.json', 'summary-export.json'])('%s carries exactly what `floodgate gate` decides on it', async (fixture) => {
+    const result = await load(fixture);
+    const v = buildVerdict(result);
+    expect(result.verdict).toEqual({ status: v.status === 'regression' ? 'fail' : v.status, exitCode: v.exitCode, reasons: v.reasons });
+    expect(result.verdict.reasons).not.toContain('not judged yet');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIO_DEFAULTS } from '../../src/config/index.ts';
-import { assessValidity, decideVerdict, type ValidityInputs } from '../../src/runner/validity.ts';
+import { assessValidity, type ValidityInputs } from '../../src/runner/validity.ts';
 
 const tol = SCENARIO_DEFAULTS.tolerances;
 const base: ValidityInputs = {
@@ -36,18 +36,5 @@ describe('assessValidity', () => {
     expect(v.verdict).toBe(verdict);
     if (reason) expect(v.reasons.join('\n')).toMatch(reason);
     else expect(v.reasons).toEqual([]);
-  });
-});
-
-describe('decideVerdict', () => {
-  const ok = { metric: 'm', expression: '< 1', actual: 0, ok: true, message: 'm ok' };
-  const bad = { ...ok, ok: false, message: 'm failed' };
-  it.each([
-    ['VALID', [ok], 'pass', 0],
-    ['DEGRADED', [ok], 'pass', 0],
-    ['VALID', [ok, bad], 'fail', 1],
-    ['INVALID', [bad], 'invalid', 3],
-  ] as const)('%s with thresholds -> %s', (verdict, outcomes, status, exitCode) => {
-    expect(decideVerdict({ verdict, reasons: [] }, outcomes)).toMatchObject({ status, exitCode });
   });
 });

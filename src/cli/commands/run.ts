@@ -123,11 +123,12 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
             ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
             ...(wiring.fit ? { fit: wiring.fit } : {}),
             evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
+            // result.json carries the gate's verdict, so `floodgate gate result.json` says the same.
+            judge: (r) => stampVerdict(r).verdict,
             cpuUsage: () => process.cpuUsage(),
             onProgress: (p) => progress.update(p),
           });
-          // result.json carries the gate's verdict, so `floodgate gate result.json` says the same.
-          return stampVerdict(result);
+          return result;
         } finally {
           progress.done();
         }
