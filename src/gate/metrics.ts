@@ -10,7 +10,7 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
  * | `http.latency[.raw]` + p(N)/avg/min/max/med | duration | corrected (or raw) latency |
  * | `http.errors`, `http.timeouts`, `http.dropped` | count, or fraction with `rate` | of all requests |
  * | `http.requests` | count | requests sent |
- * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) |
+ * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) |
  * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) |
  * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit |
  * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax |
@@ -22,7 +22,7 @@ export interface MetricRef {
   read(result: Result, expression: ThresholdExpression): number | null;
 }
 
-const COUNT_FIELDS = ['admitted', 'rejected', 'duplicates', 'duplicateDeliveries'] as const;
+const COUNT_FIELDS = ['admitted', 'rejected', 'duplicates', 'duplicateDeliveries', 'deduplicated', 'delivered'] as const;
 const WINDOW_FIELDS = ['maxPerSecondWindow', 'maxPerMinuteWindow'] as const;
 const PROVIDER_FIELDS = [...COUNT_FIELDS, ...WINDOW_FIELDS];
 const CAMPAIGN_COUNTS = ['requested', 'accepted', 'delivered', 'lost', 'duplicated'] as const;
@@ -76,7 +76,8 @@ function resolveHttp(key: string, rest: string[]): MetricRef | UnknownMetric {
       kind: 'any',
       read: (r, e) => {
         const n = field === 'errors' ? sum(Object.values(r.http.errors)) : field === 'timeouts' ? r.http.timeouts : r.http.dropped;
-        return e.aggregate?.name === 'rate' || e.kind === 'fraction' ? (r.http.requests === 0 ? 0 : n / r.http.requests) : n;
+        // A rate over no requests has no value (the threshold then fails, saying so): never 0%, which would hold over nothing.
+        return e.aggregate?.name === 'rate' || e.kind === 'fraction' ? (r.http.requests === 0 ? null : n / r.http.requests) : n;
       },
     };
   }
@@ -95,7 +96,10 @@ function resolveProvider(key: string, rest: string[]): MetricRef | UnknownMetric
     read: (r) => {
       const stats = name === undefined ? Object.values(r.providers) : r.providers[name] ? [r.providers[name]] : [];
       if (stats.length === 0) return null;
-      const values = stats.map((s) => s[field as (typeof PROVIDER_FIELDS)[number]]);
+      const read = stats.map((s) => s[field as (typeof PROVIDER_FIELDS)[number]]);
+      // `deduplicated` and `delivered` are absent from results older than them: no value, not 0.
+      if (read.some((v) => v === undefined)) return null;
+      const values = read as number[];
       return isWindow ? Math.max(...values) : sum(values);
     },
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProviderStats } from '../../src/core/index.ts';
 import { buildThresholds, evaluateThresholds, parseThresholdExpression } from '../../src/gate/index.ts';
 import { makeResult, provider } from '../helpers/result-fixture.ts';
 
@@ -101,5 +102,14 @@ describe('evaluateThresholds', () => {
       ['campaign.drainTime', false, Number.POSITIVE_INFINITY],
       ['provider.fcm.duplicates', false, null],
     ]);
+  });
+
+  it('never holds over nothing: an error rate of no requests, a count a result does not carry', () => {
+    const idle = makeResult({ http: { ...makeResult().http, requests: 0, completed: 0, errors: {} } });
+    expect(evaluate({ 'http.errors': 'rate(errors) < 1%' }, idle)).toEqual([['http.errors', false, null]]);
+    // `deduplicated` is absent from results older than it: no value, not 0.
+    expect(evaluate({ 'provider.alimtalk.deduplicated': '< 5' }, makeResult())).toEqual([['provider.alimtalk.deduplicated', false, null]]);
+    const withIt = makeResult({ providers: { alimtalk: { ...(makeResult().providers.alimtalk as ProviderStats), deduplicated: 3 } } });
+    expect(evaluate({ 'provider.alimtalk.deduplicated': '< 5' }, withIt)).toEqual([['provider.alimtalk.deduplicated', true, 3]]);
   });
 });
