@@ -64,15 +64,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Spawns a long-lived server and waits until its stdout matches `ready` (it printed where it listens). */
-async function startServer(
-  command: string,
-  args: string[],
-  ready: RegExp,
-  timeoutMs = 30_000,
-): Promise<Started & { match: RegExpExecArray }> {
-  // No admin token from the caller's environment: the mock's admin API stays open to the run.
-  const env = { ...process.env, FLOODGATE_MOCK_TOKEN: '' };
+/** Spawns a process this module tracks (stopped by pid in {@link stopAllOwn}), collecting its output. */
+function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -87,11 +80,26 @@ async function startServer(
     },
   };
   running.add(started);
+  return { child, started, out: () => out, err: () => err };
+}
+
+/** Spawns a long-lived server and waits until its stdout matches `ready` (it printed where it listens). */
+async function startServer(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 30_000,
+): Promise<Started & { match: RegExpExecArray }> {
+  // No admin token from the caller's environment: the mock's admin API stays open to the run.
+  const { child, started, out } = spawnTracked(command, args, { ...process.env, FLOODGATE_MOCK_TOKEN: '' });
   try {
     const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${args.join(' ')}: not ready within ${timeoutMs} ms:\n${out}${err}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${args.join(' ')}: not ready within ${timeoutMs} ms:\n${started.output()}`)),
+        timeoutMs,
+      );
       const onData = () => {
-        const m = ready.exec(out);
+        const m = ready.exec(out());
         if (!m) return;
         clearTimeout(timer);
         child.stdout?.off('data', onData);
@@ -100,7 +108,7 @@ async function startServer(
       child.stdout?.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}${err}`));
+        reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${started.output()}`));
       });
     });
     return { ...started, match };
@@ -258,20 +266,7 @@ export async function runFloodgate(
 ): Promise<OwnRun> {
   const args = [FLOODGATE, 'run', scenario, '--target', o.target, '--mocks', o.mocks, '--out', o.outDir];
   const env = { ...process.env, OWN_API_KEY: o.apiKey ?? OWN_API_KEY, FLOODGATE_MOCK_TOKEN: '' };
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const started: Started = {
-    pid: child.pid as number,
-    output: () => `${out}${err}`,
-    stop: async () => {
-      running.delete(started);
-      await stopChild(child);
-    },
-  };
-  running.add(started);
+  const { child, started, out, err } = spawnTracked(process.execPath, args, env);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -283,9 +278,9 @@ export async function runFloodgate(
   });
   clearTimeout(timer);
   running.delete(started);
-  if (timedOut) err += `\n[killed: no exit within ${o.timeoutMs ?? 60_000} ms]`;
-  const failed = [...out.matchAll(/^\s*FAIL (\S+):/gm)].map((m) => m[1] as string);
-  return { code, out, err, failed, campaign: await campaignFigures(join(o.outDir, 'result.json')) };
+  const stderr = timedOut ? `${err()}\n[killed: no exit within ${o.timeoutMs ?? 60_000} ms]` : err();
+  const failed = [...out().matchAll(/^\s*FAIL (\S+):/gm)].map((m) => m[1] as string);
+  return { code, out: out(), err: stderr, failed, campaign: await campaignFigures(join(o.outDir, 'result.json')) };
 }
 
 async function campaignFigures(path: string): Promise<CampaignFigures | null> {
