@@ -145,11 +145,18 @@ function resolveSweep(key: string, rest: string[]): MetricRef | UnknownMetric {
   };
 }
 
+/** The series a key names: `dispatcher.rss.max` -> `dispatcher.rss` (a trailing aggregate dropped). */
+export function seriesName(key: string): string {
+  const parts = key.split('.');
+  const last = parts[parts.length - 1] ?? '';
+  return (SERIES_AGGREGATES as readonly string[]).includes(last) ? parts.slice(0, -1).join('.') : key;
+}
+
 function resolveSeries(key: string): MetricRef {
   const parts = key.split('.');
   const last = parts[parts.length - 1] ?? '';
   const inline = (SERIES_AGGREGATES as readonly string[]).includes(last) ? last : undefined;
-  const name = inline ? parts.slice(0, -1).join('.') : key;
+  const name = seriesName(key);
   return {
     key,
     kind: 'any',

@@ -1,6 +1,6 @@
 import type { Issue, Result, ThresholdOutcome } from '../core/index.ts';
 import { InputError } from '../core/index.ts';
-import { METRIC_ROOTS, type MetricRef, resolveMetric } from './metrics.ts';
+import { METRIC_ROOTS, type MetricRef, resolveMetric, seriesName } from './metrics.ts';
 import { compare, parseThresholdExpression, type ThresholdExpression } from './threshold-parser.ts';
 
 /** A threshold ready to evaluate: its metric reader and parsed expression. */
@@ -14,6 +14,8 @@ export interface Threshold {
 export interface ThresholdContext {
   providers?: readonly string[];
   campaigns?: readonly string[];
+  /** Series the scenario's monitors keep (`<monitor>.<series>`): a threshold on any other is refused before the run. */
+  series?: readonly string[];
 }
 
 /**
@@ -60,6 +62,15 @@ export function buildThresholds(
 
 function checkNames(metric: string, context: ThresholdContext): { message: string; hint?: string } | undefined {
   const [root, name] = metric.split('.');
+  if (context.series && !(METRIC_ROOTS as readonly string[]).includes(root ?? '')) {
+    const series = seriesName(metric);
+    if (context.series.includes(series)) return undefined;
+    const hint =
+      context.series.length > 0
+        ? `monitored series: ${context.series.join(', ')}`
+        : 'add a monitor under monitors.prometheus that keeps it';
+    return { message: `no monitor keeps a series \`${series}\`, so this threshold could never be verified`, hint };
+  }
   const declared = root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : undefined;
   if (!declared || name === undefined) return undefined;
   const isField = metric.split('.').length === 2;

@@ -50,4 +50,34 @@ describe('floodgate run: embedded mock configs are checked with the scenario', (
     expect(code).toBe(4);
     expect(err).toContain(`${file}:5:63 system.providers.a.latencx: unknown key \`latencx\``);
   });
+
+  it('refuses a threshold on a series no monitor keeps, before anything starts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fg-run-')), 'series.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: series',
+        'system:',
+        '  dispatcher: http://127.0.0.1:9',
+        'load:',
+        '  - phases: { target: GET /, stages: [ { duration: 1s, rate: 1 } ] }',
+        'monitors:',
+        '  prometheus: [ { name: dispatcher, url: /metrics, series: [ { metric: process_resident_memory_bytes, as: rss } ] } ]',
+        'thresholds:',
+        '  dispatcher.rss.max: "< 256MB"',
+        '  nosuchmon.rss.max: "< 256MB"',
+        '  dispatcher.heap: "< 256MB"',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await cli(['run', file]);
+    expect(code).toBe(4);
+    const lines = err.split('\n').filter((l) => l.startsWith('  '));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /series\.yaml:10:22 thresholds\.nosuchmon\.rss\.max: no monitor keeps a series `nosuchmon\.rss`.*\(monitored series: dispatcher\.rss\)/,
+      ),
+      expect.stringMatching(/series\.yaml:11:20 thresholds\.dispatcher\.heap: no monitor keeps a series `dispatcher\.heap`/),
+    ]);
+  });
 });

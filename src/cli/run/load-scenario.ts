@@ -58,7 +58,14 @@ export async function loadScenario(
   const providers = isObject(data?.system?.providers) ? Object.keys(data.system.providers) : [];
   issues.push(...embeddedMockIssues(source, data?.system?.providers));
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
-  const built = buildThresholds(thresholdSpec, { providers, ...(campaigns ? { campaigns } : {}) });
+  // The series the monitors keep, as the runner names them (`<monitor>.<metric or as>`).
+  const series = scenario?.monitors.prometheus.flatMap((m) =>
+    m.series.map((entry) => {
+      const as = typeof entry === 'string' ? entry : entry.as;
+      return m.name ? `${m.name}.${as}` : as;
+    }),
+  );
+  const built = buildThresholds(thresholdSpec, { providers, ...(campaigns ? { campaigns } : {}), ...(series ? { series } : {}) });
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
   if (scenario) {
     issues.push(...templateIssues(scenario, source.locate));
