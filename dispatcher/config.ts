@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { count, durationMs, parseConfigObject, ratePerSecond, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, parseConfigObject, sizeBytes } from '../src/core/index.ts';
+import { ACCOUNT_CONFIGS } from './kinds/index.ts';
 
 /**
  * The dispatcher's configuration: every default lives here and nowhere else (`prefault` feeds
@@ -7,57 +8,8 @@ import { count, durationMs, parseConfigObject, ratePerSecond, sizeBytes } from '
  * from core, so a YAML file may say `tps: 200/s`, `lease: 30s`, `maxLineBytes: 64KB`.
  */
 
-const common = {
-  /** Base URL of the provider (the mock's per-provider URL, or the real API). */
-  baseUrl: z.url(),
-  /** The account's limit in the provider's unit per second; absent means unlimited. */
-  tps: ratePerSecond().optional(),
-  /** Concurrent requests to this provider. */
-  maxInFlight: z.number().int().min(1).max(1024).default(16),
-  /** Per-request timeout (headers and body); a timeout is retried with the same client key. */
-  timeout: durationMs().prefault('5s'),
-};
-
-const AlimtalkProvider = z
-  .object({
-    kind: z.literal('alimtalk'),
-    ...common,
-    appKey: z.string().min(1).prefault('floodgate-app'),
-    secretKey: z.string().min(1).prefault('floodgate-secret'),
-    senderKey: z.string().min(1).prefault('floodgate-sender'),
-    /** Recipients per request (the broker allows up to 1,000); the limiter counts recipients. */
-    batchSize: z.number().int().min(1).max(1000).default(1000),
-  })
-  .strict();
-
-const FcmProvider = z
-  .object({
-    kind: z.literal('fcm'),
-    ...common,
-    projectId: z.string().min(1).prefault('floodgate'),
-    accessToken: z.string().min(1).prefault('floodgate-token'),
-  })
-  .strict();
-
-const SesProvider = z
-  .object({
-    kind: z.literal('ses'),
-    ...common,
-    from: z.string().min(3).prefault('noreply@floodgate.test'),
-  })
-  .strict();
-
-const SendgridProvider = z
-  .object({
-    kind: z.literal('sendgrid'),
-    ...common,
-    apiKey: z.string().min(1).prefault('floodgate-key'),
-    from: z.string().min(3).prefault('noreply@floodgate.test'),
-  })
-  .strict();
-
 /** One provider account the dispatcher sends through. */
-export const ProviderConfig = z.discriminatedUnion('kind', [AlimtalkProvider, FcmProvider, SesProvider, SendgridProvider]);
+export const ProviderConfig = z.discriminatedUnion('kind', ACCOUNT_CONFIGS);
 /** A validated provider account. */
 export type ProviderConfig = z.output<typeof ProviderConfig>;
 
@@ -117,9 +69,6 @@ export function parseDispatcherConfig(input: unknown): DispatcherConfig {
   return parseConfigObject(DispatcherConfig, input, 'dispatcher config');
 }
 
-/** The channel a provider kind serves: campaigns name a channel, the config maps it to accounts. */
-export const CHANNEL_OF_KIND = { alimtalk: 'alimtalk', fcm: 'push', ses: 'email', sendgrid: 'email' } as const;
-/** Channels a campaign may name. */
-export const CHANNELS = ['alimtalk', 'push', 'email'] as const;
-/** A campaign's channel. */
-export type Channel = (typeof CHANNELS)[number];
+export type { Channel } from '../src/core/index.ts';
+/** Channels a campaign may name: those of the registered kinds (src/core/providers.ts). */
+export { CHANNELS } from '../src/core/index.ts';

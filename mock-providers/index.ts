@@ -20,6 +20,7 @@ export {
   SendgridConfig,
   SesConfig,
 } from './config.ts';
+export { MOCK_KINDS, type MockKind } from './kinds/index.ts';
 export { createLatency } from './latency.ts';
 export { DuplicateLedger, hashKey, type LedgerSummary, type Offender } from './ledger.ts';
 export {
@@ -35,6 +36,6 @@ export {
 } from './limiters.ts';
 export { ALIMTALK_CODES, renderTemplate } from './providers/alimtalk.ts';
 export { MeasurementRecorder, type SecondCount } from './recorder.ts';
-export { buildLimiter, UNIT_OF_KIND } from './runtime.ts';
+export { buildLimiter } from './runtime.ts';
 export { mockHttpsAgent } from './sdk-agent.ts';
 export { createMockProviders, type MockOptions, type MockProvider, type MockProviders } from './server.ts';

@@ -1,54 +1,19 @@
-import { type Clock, InputError, type ProviderStats, parseConfigObject, type Rng } from '../src/core/index.ts';
+import { type Clock, InputError, PROVIDERS, type ProviderStats, parseConfigObject, type Rng } from '../src/core/index.ts';
 import { CallbackSender } from './callbacks.ts';
-import { type AlimtalkConfig, ProviderConfig, type SesConfig } from './config.ts';
+import { DEFAULTS, ProviderConfig } from './config.ts';
 import { FaultPlan } from './faults.ts';
 import { DeliveryFeed } from './feed.ts';
 import { Journal, type JournalEntry } from './journal.ts';
+import { MOCK_KINDS } from './kinds/index.ts';
 import { createLatency, type Sampler } from './latency.ts';
 import { DuplicateLedger } from './ledger.ts';
-import {
-  AllOfLimiter,
-  acquire,
-  FixedWindowLimiter,
-  type LimitDecision,
-  type Limiter,
-  RollingQuota,
-  SlidingLogLimiter,
-  TokenBucketLimiter,
-  UnlimitedLimiter,
-} from './limiters.ts';
+import { acquire, type LimitDecision, type Limiter } from './limiters.ts';
 import type { MockMetrics, ProviderMetrics } from './metrics.ts';
 import { MeasurementRecorder } from './recorder.ts';
 
-/** What each kind's limit counts. */
-export const UNIT_OF_KIND = { fcm: 'messages', ses: 'recipients', sendgrid: 'requests', alimtalk: 'recipients' } as const;
-
-/** Builds the limiter a provider config describes, in the provider's own shape. */
+/** Builds the limiter a provider config describes, in the provider's own shape (its kind's module). */
 export function buildLimiter(config: ProviderConfig): Limiter {
-  if (config.kind === 'ses') return buildSesLimiter(config);
-  if (config.tps === null) return new UnlimitedLimiter();
-  const perWindow = (windowMs: number) => Math.max(1, Math.round((config.tps as number) * (windowMs / 1000)));
-  switch (config.kind) {
-    case 'fcm':
-      return new FixedWindowLimiter(perWindow(config.window), config.window, 'first');
-    case 'sendgrid':
-      return new FixedWindowLimiter(perWindow(config.window), config.window, 'epoch');
-    case 'alimtalk':
-      if (config.algorithm === 'bucket') return new TokenBucketLimiter(config.tps, perWindow(config.window), false);
-      if (config.algorithm === 'sliding') return new SlidingLogLimiter(perWindow(config.window), config.window);
-      return new FixedWindowLimiter(perWindow(config.window), config.window, 'epoch');
-  }
-}
-
-/**
- * SES: a rolling quota (checked first, so its message wins) and a token bucket with debt.
- * The quota counter is kept even without a quota (limit Infinity): it is what
- * `GetSendQuota`/`GetAccount` report as SentLast24Hours.
- */
-function buildSesLimiter(config: SesConfig): Limiter {
-  const quota = new RollingQuota(config.quota ?? Number.POSITIVE_INFINITY, config.quotaWindow);
-  if (config.tps === null) return quota;
-  return new AllOfLimiter([quota, new TokenBucketLimiter(config.tps, config.tps, true)]);
+  return (MOCK_KINDS[config.kind].limiter as (c: ProviderConfig) => Limiter)(config);
 }
 
 /** An admission: the limiter's decision plus any extra wait (brownout queueing). */
@@ -104,7 +69,7 @@ export class ProviderRuntime {
     this.journal = new Journal(config.journal);
     this.faults = new FaultPlan(config.faults, rng);
     this.latency = createLatency(config.latency, rng);
-    this.callbacks = config.kind === 'alimtalk' ? new CallbackSender(config.callbacks, clock, rng) : null;
+    this.callbacks = 'callbacks' in config ? new CallbackSender(config.callbacks, clock, rng) : null;
     this.metrics = metrics.forProvider(name);
   }
 
@@ -127,7 +92,7 @@ export class ProviderRuntime {
   admit(units: number): Admission {
     const now = this.clock.now();
     const config = this.config;
-    if (config.kind === 'alimtalk' && config.overLimit === 'brownout' && config.tps !== null) {
+    if ('overLimit' in config && config.overLimit === 'brownout' && config.tps !== null) {
       const startAt = Math.max(now, this.brownoutFreeAt);
       // Each unit takes 1/tps s of the queue's service time (M/D/1-style server at the limit).
       this.brownoutFreeAt = startAt + (units / config.tps) * 1000;
@@ -203,15 +168,18 @@ export class ProviderRuntime {
 
   /** The broker's idempotency header: true when `key` was seen within the window (then nothing is sent). */
   seenIdempotencyKey(key: string): boolean {
-    const config = this.config as AlimtalkConfig;
     const t = this.idempotencyKeys.get(key);
-    return t !== undefined && this.clock.now() - t <= config.idempotencyWindow;
+    return t !== undefined && this.clock.now() - t <= this.idempotencyWindow();
   }
 
   rememberIdempotencyKey(key: string): void {
     this.idempotencyKeys.set(key, this.clock.now());
-    if (this.idempotencyKeys.size % 100_000 === 0)
-      this.prune(this.idempotencyKeys, (t) => t, (this.config as AlimtalkConfig).idempotencyWindow);
+    if (this.idempotencyKeys.size % 100_000 === 0) this.prune(this.idempotencyKeys, (t) => t, this.idempotencyWindow());
+  }
+
+  /** The idempotency-header window of kinds that have one (the broker's), else the shared default. */
+  private idempotencyWindow(): number {
+    return 'idempotencyWindow' in this.config ? this.config.idempotencyWindow : DEFAULTS.idempotencyWindow;
   }
 
   private prune<V>(map: Map<string, V>, timeOf: (v: V) => number, windowMs: number): void {
@@ -251,13 +219,13 @@ export class ProviderRuntime {
    */
   reconfigure(partial: Record<string, unknown>): ProviderConfig {
     const next = this.checkConfig(partial);
-    const limitKeys = ['tps', 'window', 'algorithm', 'quota', 'quotaWindow'] as const;
+    const limitKeys: readonly string[] = MOCK_KINDS[next.kind].limitKeys;
     const changed = limitKeys.some((k) => (next as Record<string, unknown>)[k] !== (this.config as Record<string, unknown>)[k]);
     if (changed) this.limiter = buildLimiter(next);
     this.faults = new FaultPlan(next.faults, this.rng);
     this.latency = createLatency(next.latency, this.rng);
     if (next.journal !== this.config.journal) this.journal = new Journal(next.journal);
-    if (next.kind === 'alimtalk') this.callbacks?.configure(next.callbacks);
+    if ('callbacks' in next) this.callbacks?.configure(next.callbacks);
     this.config = Object.freeze(next);
     return next;
   }
@@ -289,7 +257,7 @@ export class ProviderRuntime {
     return {
       kind: this.config.kind,
       limitPerSecond: this.config.tps,
-      unit: UNIT_OF_KIND[this.config.kind],
+      unit: PROVIDERS[this.config.kind].unit,
       admitted: this.recorder.admitted,
       rejected: this.recorder.rejected,
       maxPerSecondWindow: this.recorder.maxPerSecondWindow,

@@ -1,25 +1,14 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { ProviderStats } from '../src/core/index.ts';
 import { type Clock, createRng, type Rng, systemClock } from '../src/core/index.ts';
 import { adminPlugin } from './admin.ts';
 import { type MocksConfigInput, type ProviderConfig, type ProviderKind, parseMocksConfig } from './config.ts';
 import type { Journal } from './journal.ts';
+import { MOCK_KINDS } from './kinds/index.ts';
 import type { DuplicateLedger } from './ledger.ts';
 import { MockMetrics } from './metrics.ts';
-import { alimtalkPlugin } from './providers/alimtalk.ts';
-import { fcmPlugin } from './providers/fcm.ts';
-import { sendgridPlugin } from './providers/sendgrid.ts';
-import { sesPlugin } from './providers/ses.ts';
-import type { ProviderPluginOptions } from './providers/shared.ts';
 import { ProviderRuntime } from './runtime.ts';
 import { sdkRootPlugin } from './sdk-root.ts';
-
-const PLUGINS: Record<ProviderKind, FastifyPluginAsync<ProviderPluginOptions>> = {
-  fcm: fcmPlugin,
-  ses: sesPlugin,
-  sendgrid: sendgridPlugin,
-  alimtalk: alimtalkPlugin,
-};
 
 /** One served provider, as the library factory hands it out. */
 export interface MockProvider {
@@ -69,7 +58,7 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
   for (const [name, providerConfig] of Object.entries(parsed.providers)) {
     const runtime = new ProviderRuntime(name, providerConfig, clock, rng, metrics);
     runtimes.set(name, runtime);
-    app.register(PLUGINS[providerConfig.kind], { prefix: `/${name}`, runtime });
+    app.register(MOCK_KINDS[providerConfig.kind].plugin, { prefix: `/${name}`, runtime });
   }
   app.register(adminPlugin, { runtimes, metrics, token: parsed.token });
   // firebase-admin's fixed paths: the FCM provider at the root too (sdk-root.ts).

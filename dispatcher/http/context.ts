@@ -1,5 +1,6 @@
 import type { Clock } from '../../src/core/index.ts';
-import { CHANNEL_OF_KIND, CHANNELS, type DispatcherConfig } from '../config.ts';
+import { CHANNELS, PROVIDERS } from '../../src/core/index.ts';
+import type { DispatcherConfig } from '../config.ts';
 import type { Sender } from '../sender/sender.ts';
 import type { Db } from '../store/db.ts';
 import type { Outbox } from '../store/outbox.ts';
@@ -22,7 +23,7 @@ export function resolveProvider(config: DispatcherConfig, channel: string, provi
   if (!(CHANNELS as readonly string[]).includes(channel)) {
     throw new ApiError(400, 'unknown_channel', `channel: unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
   }
-  const serving = Object.entries(config.providers).filter(([, p]) => CHANNEL_OF_KIND[p.kind] === channel);
+  const serving = Object.entries(config.providers).filter(([, p]) => PROVIDERS[p.kind].channel === channel);
   if (provider !== undefined) {
     const found = serving.find(([name]) => name === provider);
     if (!found) {

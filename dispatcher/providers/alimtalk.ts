@@ -1,8 +1,6 @@
-import type { ProviderConfig } from '../config.ts';
+import type { AlimtalkAccount as AlimtalkConfig } from '../kinds/alimtalk.ts';
 import { all, byStatus, createWireClient, header, networkFailure, parseJson, retryAfterMs } from './http.ts';
 import type { ProviderClient, SendUnit, UnitResult } from './types.ts';
-
-type AlimtalkConfig = Extract<ProviderConfig, { kind: 'alimtalk' }>;
 
 interface AlimtalkBody {
   header?: { isSuccessful?: boolean; resultCode?: number; resultMessage?: string };

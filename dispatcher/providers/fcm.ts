@@ -1,8 +1,6 @@
-import type { ProviderConfig } from '../config.ts';
+import type { FcmAccount as FcmConfig } from '../kinds/fcm.ts';
 import { byStatus, createWireClient, networkFailure, parseJson } from './http.ts';
 import type { ProviderClient } from './types.ts';
-
-type FcmConfig = Extract<ProviderConfig, { kind: 'fcm' }>;
 
 /** FCM HTTP v1: one message a request; the client key travels in `data.client_key`. */
 export function createFcmClient(config: FcmConfig): ProviderClient {

@@ -1,8 +1,6 @@
-import type { ProviderConfig } from '../config.ts';
+import type { SendgridAccount as SendgridConfig } from '../kinds/sendgrid.ts';
 import { all, byStatus, createWireClient, header, networkFailure } from './http.ts';
 import type { ProviderClient } from './types.ts';
-
-type SendgridConfig = Extract<ProviderConfig, { kind: 'sendgrid' }>;
 
 /** SendGrid v3 mail/send: one personalization a request (the limit counts requests). */
 export function createSendgridClient(config: SendgridConfig): ProviderClient {

@@ -1,8 +1,6 @@
-import type { ProviderConfig } from '../config.ts';
+import type { SesAccount as SesConfig } from '../kinds/ses.ts';
 import { byStatus, createWireClient, networkFailure, parseJson } from './http.ts';
 import type { ProviderClient } from './types.ts';
-
-type SesConfig = Extract<ProviderConfig, { kind: 'ses' }>;
 
 /** Amazon SES v2 SendEmail: one recipient a request; the client key is an EmailTag. */
 export function createSesClient(config: SesConfig): ProviderClient {

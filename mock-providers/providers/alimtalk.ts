@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AlimtalkConfig } from '../config.ts';
+import type { AlimtalkConfig } from '../kinds/alimtalk.ts';
 import type { ProviderRuntime } from '../runtime.ts';
 import { endWithFault, installErrorHandler, isObject, type ProviderPluginOptions, retryAfterSeconds, unreported } from './shared.ts';
 

@@ -18,6 +18,8 @@ export {
 } from './errors.ts';
 export { ExitCode } from './exit-codes.ts';
 export { parseConfigObject } from './parse-object.ts';
+export type { Channel, ProviderKind, ProviderKindInfo, ProviderUnit } from './providers.ts';
+export { CHANNELS, isProviderKind, PROVIDER_KINDS, PROVIDER_UNITS, PROVIDERS } from './providers.ts';
 export {
   CampaignStats,
   LatencySummary,

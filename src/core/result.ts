@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDER_KINDS, PROVIDER_UNITS } from './providers.ts';
 
 /**
  * The result contract: what `floodgate run` (and `floodgate import k6`) writes, and what
@@ -50,11 +51,12 @@ export type TimelineSecond = z.infer<typeof TimelineSecond>;
 
 /** What a mock provider saw: enforcement and measurement kept apart. */
 export const ProviderStats = z.object({
-  kind: z.enum(['fcm', 'ses', 'sendgrid', 'alimtalk', 'other']),
+  /** A registered kind (src/core/providers.ts), or `other` for a provider floodgate does not model (k6 imports). */
+  kind: z.enum([...PROVIDER_KINDS, 'other']),
   /** The configured limit in the provider's unit, normalised per second (null: unlimited). */
   limitPerSecond: z.number().nullable(),
   /** What the limit counts: messages, recipients or requests. */
-  unit: z.enum(['messages', 'recipients', 'requests']),
+  unit: z.enum(PROVIDER_UNITS),
   admitted: z.number().int().nonnegative(),
   rejected: z.number().int().nonnegative(),
   /** Largest count of admitted units in any sliding 1 s window. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CampaignStats, LatencySummary, ProviderStats, Result, ThresholdOutcome } from '../core/index.ts';
-import { PENDING_VERDICT, RESULT_SCHEMA_VERSION } from '../core/index.ts';
+import { isProviderKind, PENDING_VERDICT, PROVIDERS, RESULT_SCHEMA_VERSION } from '../core/index.ts';
 import { stampVerdict } from '../gate/index.ts';
 import { type K6Metric, parseK6Summary, splitSubmetric } from './k6-summary.ts';
 
@@ -196,8 +196,6 @@ function collect(metrics: ReadonlyMap<string, K6Metric>, names: Readonly<Record<
   return tagged;
 }
 
-const PROVIDER_KINDS = ['fcm', 'ses', 'sendgrid', 'alimtalk'] as const;
-
 function toProviders(metrics: ReadonlyMap<string, K6Metric>) {
   const stats: Record<string, ProviderStats> = {};
   const gaps: string[] = [];
@@ -206,9 +204,9 @@ function toProviders(metrics: ReadonlyMap<string, K6Metric>) {
     for (const field of ['maxPerSecondWindow', 'maxPerMinuteWindow'])
       if (f[field] === undefined) gaps.push(`provider ${name}: the k6 script reported no ${field}; recorded as 0`);
     stats[name] = {
-      kind: (PROVIDER_KINDS as readonly string[]).includes(name) ? (name as ProviderStats['kind']) : 'other',
+      kind: isProviderKind(name) ? name : 'other',
       limitPerSecond: null,
-      unit: 'requests',
+      unit: isProviderKind(name) ? PROVIDERS[name].unit : 'requests',
       admitted: int('admitted'),
       rejected: int('rejected'),
       maxPerSecondWindow: int('maxPerSecondWindow'),

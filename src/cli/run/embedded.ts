@@ -3,9 +3,6 @@ import { createMockProviders, type ProviderConfig as ParsedProviderConfig, Provi
 import { parseConfigObject } from '../../core/index.ts';
 import type { StartEmbeddedSystem } from '../../runner/index.ts';
 
-/** Mock kinds the reference dispatcher has a client for. */
-const DISPATCHER_KINDS = new Set(['alimtalk', 'fcm', 'ses', 'sendgrid']);
-
 /**
  * Starts floodgate's mock providers from `scenario.system.providers` (each entry is a mock
  * config; `url` entries are external and never reach here) and, unless `--target` names the
@@ -34,7 +31,6 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
     const extraProviders = (extra.providers ?? {}) as Record<string, Record<string, unknown>>;
     const accounts: Record<string, Record<string, unknown>> = {};
     for (const [name, mock] of Object.entries(mockConfigs)) {
-      if (!DISPATCHER_KINDS.has(mock.kind)) continue;
       const tps = mock.tps === null ? {} : { tps: mock.tps };
       accounts[name] = {
         kind: mock.kind,
@@ -48,7 +44,8 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
     const targetUrl = (await dispatcher.listen()).replace(/\/+$/, '');
     for (const [name, mock] of Object.entries(mockConfigs)) {
       const raw = system.providers[name] as Record<string, unknown>;
-      const callbacks = mock.kind === 'alimtalk' && raw.callbacks ? mock.callbacks : null;
+      // Any kind with delivery reports (a `callbacks` key in its mock config) reports to the dispatcher.
+      const callbacks = 'callbacks' in mock && raw.callbacks ? mock.callbacks : null;
       if (callbacks) {
         mocks.providers[name]?.reconfigure({
           callbacks: { ...callbacks, url: `${targetUrl}/v1/reports/${name}?token=${system.token}` },
