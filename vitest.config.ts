@@ -26,6 +26,7 @@ export const INTEGRATION = [
   'test/dispatcher/mocks.test.ts',
   'test/dispatcher/processes.test.ts',
   'test/dispatcher/providers.test.ts',
+  'test/dispatcher/sms-client.test.ts',
   'test/dispatcher/smoke.test.ts',
   'test/e2e/**/*.test.ts',
   // Spawns tsc.

@@ -28,12 +28,14 @@ const CEILING: Record<Name, (s: number) => number> = {
   ses: (s) => 20 + 20 * (s + 1), // a full bucket, then 20/s
   sendgrid: (s) => 20 * (s + 1), // epoch-aligned 1 s windows, up to s + 1 touched
   alimtalk: (s) => 20 * (s + 1),
+  sms: (s) => 20 * (s + 1),
 };
 const FLOOR: Record<Name, (s: number) => number> = {
   fcm: (s) => 0.7 * Math.min(1200, 200 * s),
   ses: (s) => 0.7 * 20 * s,
   sendgrid: (s) => 0.7 * 20 * s,
   alimtalk: (s) => 0.7 * 20 * s,
+  sms: (s) => 0.7 * 20 * s,
 };
 
 async function serve(): Promise<void> {

@@ -3,6 +3,7 @@ import { alimtalkKind } from './alimtalk.ts';
 import { fcmKind } from './fcm.ts';
 import { sendgridKind } from './sendgrid.ts';
 import { sesKind } from './ses.ts';
+import { smsKind } from './sms.ts';
 import type { DispatcherKind } from './types.ts';
 
 /**
@@ -14,9 +15,10 @@ export const DISPATCHER_KINDS = {
   ses: sesKind,
   sendgrid: sendgridKind,
   alimtalk: alimtalkKind,
+  sms: smsKind,
 } as const satisfies { [K in ProviderKind]: DispatcherKind & { kind: K } };
 
 /** The kinds' account schemas, as the tuple a discriminated union is built from. */
-export const ACCOUNT_CONFIGS = [alimtalkKind.config, fcmKind.config, sesKind.config, sendgridKind.config] as const;
+export const ACCOUNT_CONFIGS = [alimtalkKind.config, fcmKind.config, sesKind.config, sendgridKind.config, smsKind.config] as const;
 
 export type { DispatcherKind } from './types.ts';

@@ -3,6 +3,7 @@ import { alimtalkKind } from './alimtalk.ts';
 import { fcmKind } from './fcm.ts';
 import { sendgridKind } from './sendgrid.ts';
 import { sesKind } from './ses.ts';
+import { smsKind } from './sms.ts';
 import type { MockKind } from './types.ts';
 
 /**
@@ -14,9 +15,10 @@ export const MOCK_KINDS = {
   ses: sesKind,
   sendgrid: sendgridKind,
   alimtalk: alimtalkKind,
+  sms: smsKind,
 } as const satisfies { [K in ProviderKind]: MockKind & { kind: K } };
 
 /** The kinds' config schemas, as the tuple a discriminated union is built from. */
-export const MOCK_KIND_CONFIGS = [fcmKind.config, sesKind.config, sendgridKind.config, alimtalkKind.config] as const;
+export const MOCK_KIND_CONFIGS = [fcmKind.config, sesKind.config, sendgridKind.config, alimtalkKind.config, smsKind.config] as const;
 
 export type { MockKind } from './types.ts';

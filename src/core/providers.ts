@@ -28,6 +28,7 @@ export const PROVIDERS = {
   ses: { title: 'Amazon SES (v2 JSON and v1 Query APIs)', channel: 'email', unit: 'recipients' },
   sendgrid: { title: 'SendGrid v3 Mail Send', channel: 'email', unit: 'requests' },
   alimtalk: { title: 'KakaoTalk Alimtalk broker (NHN Cloud-like)', channel: 'alimtalk', unit: 'recipients' },
+  sms: { title: 'Korean SMS/LMS gateway (NHN Cloud SMS-like)', channel: 'sms', unit: 'recipients' },
 } as const satisfies Record<string, ProviderKindInfo>;
 
 /** A registered provider kind. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Result } from '../../src/core/index.ts';
+import { PROVIDER_KINDS, Result } from '../../src/core/index.ts';
 import { cli } from '../helpers/cli.ts';
 
 /**
@@ -17,7 +17,13 @@ const KINDS = [
   // SES's default is 14 recipients a second: 150 take 11 s.
   ['ses', 'email', 150, ''],
   ['sendgrid', 'email', 500, ''],
+  // The account's own text for `welcome` (44 bytes in EUC-KR once filled): an SMS each.
+  ['sms', 'sms', 500, "params: { name: floodgate }, pattern: '010{n:8}'"],
 ] as const;
+
+it('covers every registered provider kind', () => {
+  expect(KINDS.map(([kind]) => kind).sort()).toEqual([...PROVIDER_KINDS].sort());
+});
 
 let dir: string;
 beforeAll(async () => {

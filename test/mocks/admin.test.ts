@@ -67,12 +67,12 @@ describe('library factory', () => {
     mocks = undefined;
   });
 
-  it('serves all four kinds by default, each under its own base URL', async () => {
+  it('serves every registered kind by default, each under its own base URL', async () => {
     mocks = createMockProviders();
     const { urls } = await mocks.listen();
-    expect(Object.keys(urls)).toEqual(['fcm', 'ses', 'sendgrid', 'alimtalk']);
+    expect(Object.keys(urls)).toEqual(['fcm', 'ses', 'sendgrid', 'alimtalk', 'sms']);
     expect(urls.alimtalk).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/alimtalk$/);
-    expect(Object.values(mocks.providers).map((p) => p.stats().limitPerSecond)).toEqual([10_000, 14, 600, 200]);
+    expect(Object.values(mocks.providers).map((p) => p.stats().limitPerSecond)).toEqual([10_000, 14, 600, 200, 300]);
   });
 
   it('an adversarial sender straddling a second boundary passes the aligned window yet shows ~2x in the sliding maximum', async () => {

@@ -57,4 +57,11 @@ export const OVERLOAD_CASES = [
     overLimit: (r: Injected) => r.statusCode === 429 && r.json().header.resultCode === -2001 && r.headers['retry-after'] === '1',
     admitted: 300,
   },
+  {
+    name: 'sms',
+    url: '/sms/sms/v3.0/appKeys/floodgate-app/sender/sms',
+    payload: (i: number) => ({ body: 'floodgate test', sendNo: '15880000', recipientList: [{ recipientNo: `010${i}` }] }),
+    overLimit: (r: Injected) => r.statusCode === 429 && r.json().header.resultCode === -9997 && r.headers['retry-after'] === '1',
+    admitted: 300,
+  },
 ] as const;

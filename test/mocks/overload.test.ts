@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockProviders, type MockProviders } from '../../mock-providers/index.ts';
-import { createManualClock } from '../../src/core/index.ts';
+import { createManualClock, PROVIDER_KINDS } from '../../src/core/index.ts';
 import { AUTH, OVERLOAD_CASES as CASES } from './overload-cases.ts';
 
 let mocks: MockProviders | undefined;
 afterEach(async () => {
   await mocks?.close();
   mocks = undefined;
+});
+
+it('has an overload case for every registered provider kind', () => {
+  expect(CASES.map((c) => c.name).sort()).toEqual([...PROVIDER_KINDS].sort());
 });
 
 describe('overload: 10x the limit for 30 s (manual clock, every request through the HTTP stack by inject)', () => {
