@@ -18,6 +18,6 @@ export { parseResultText, readResultFile } from './result-file.ts';
 export type { Comparator, ThresholdExpression, ValueKind } from './threshold-parser.ts';
 export { compare, parseThresholdExpression } from './threshold-parser.ts';
 export type { Threshold, ThresholdContext } from './thresholds.ts';
-export { buildThresholds, evaluateThresholds, parseThresholds } from './thresholds.ts';
+export { buildThresholds, evaluateThresholds } from './thresholds.ts';
 export type { Verdict } from './verdict.ts';
 export { buildVerdict, renderVerdictText, stampVerdict } from './verdict.ts';

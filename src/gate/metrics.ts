@@ -5,21 +5,51 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
 /**
  * The metrics a threshold can name, and how each is read from a {@link Result}. Keys:
  *
- * | key | kind | value |
- * | --- | --- | --- |
- * | `http.latency[.raw]` + p(N)/avg/min/max/med | duration | corrected (or raw) latency |
- * | `http.errors`, `http.timeouts`, `http.dropped` | count, or fraction with `rate` | of all requests |
- * | `http.requests` | count | requests sent |
- * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) |
- * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) |
- * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit |
- * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax |
- * | `<series>[.max/.min/.avg/.last]` | any | a scraped series by name, e.g. `dispatcher.rss.max` |
+ * | key | kind | value | aggregates it takes |
+ * | --- | --- | --- | --- |
+ * | `http.latency[.raw]` (or `.p95`, `.max`, ... in the key) | duration | corrected (or raw) latency | p(N), avg, mean, min, max, med, count |
+ * | `http.errors`, `http.timeouts`, `http.dropped` | count, or fraction with `rate` | of all requests | count, rate, rate(<the same name>) |
+ * | `http.requests` | count | requests sent | count |
+ * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) | none |
+ * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) | none |
+ * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit | none |
+ * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax | none |
+ * | `<series>[.max/.min/.avg/.last]` | any | a scraped series by name, e.g. `dispatcher.rss.max` | max, min, avg, mean, last (one, in the key or the expression) |
  */
 export interface MetricRef {
   key: string;
   kind: ValueKind | 'any';
+  /**
+   * The aggregates this metric family accepts ({@link AGGREGATES_BY_FAMILY}); an expression with any
+   * other is refused at load time, never read as something else (`sum` of a latency is not its p95).
+   */
+  aggregates: readonly AggregateName[];
   read(result: Result, expression: ThresholdExpression): number | null;
+}
+
+/** An aggregate as written: `p(N)` is `p`, `rate(x)` is `rate(x)`, `rate` alone is `rate`. */
+export type AggregateName = string;
+
+/**
+ * Which aggregates each metric family takes: the validation table. A family not listed for an
+ * aggregate refuses it with this list as the hint.
+ */
+export const AGGREGATES_BY_FAMILY = {
+  /** Latency summaries: percentiles and the summary's own moments. */
+  latency: ['p', 'avg', 'mean', 'min', 'max', 'med', 'count'],
+  /** A share of requests: the count itself, or the rate of that very count. */
+  requestCount: (field: string) => ['count', 'rate', `rate(${field})`],
+  /** Plain counts and values computed once per run (providers, campaigns, sweeps, generator). */
+  value: [],
+  /** A scraped series over time. */
+  series: ['max', 'min', 'avg', 'mean', 'last'],
+} as const;
+
+/** How an expression's aggregate is named in {@link AGGREGATES_BY_FAMILY}. */
+export function aggregateName(aggregate: ThresholdExpression['aggregate']): AggregateName | undefined {
+  if (!aggregate) return undefined;
+  if (aggregate.name === 'rate' && aggregate.of !== undefined) return `rate(${aggregate.of})`;
+  return aggregate.name;
 }
 
 const COUNT_FIELDS = ['admitted', 'rejected', 'duplicates', 'duplicateDeliveries', 'deduplicated', 'delivered'] as const;
@@ -51,7 +81,12 @@ export function resolveMetric(key: string): MetricRef | UnknownMetric {
     const kinds: Record<string, ValueKind> = { eventLoopLagP99: 'duration', scheduleLagP99: 'duration', cpuPercentMax: 'number' };
     if (!field || !(field in kinds) || parts.length > 2)
       return { unknown: key, candidates: Object.keys(kinds).map((f) => `generator.${f}`) };
-    return { key, kind: kinds[field] as ValueKind, read: (r) => r.generator[field as keyof Result['generator']] };
+    return {
+      key,
+      kind: kinds[field] as ValueKind,
+      aggregates: AGGREGATES_BY_FAMILY.value,
+      read: (r) => r.generator[field as keyof Result['generator']],
+    };
   }
   return resolveSeries(key);
 }
@@ -63,17 +98,28 @@ function resolveHttp(key: string, rest: string[]): MetricRef | UnknownMetric {
     const raw = sub === 'raw';
     const inlineAggregate = raw ? extra : sub;
     if ((raw && rest.length > 3) || (!raw && rest.length > 2)) return { unknown: key, candidates };
+    // An aggregate in the key must be one latency takes (`http.latency.sum` once read the p95).
+    const inline = aggregateFromKey(inlineAggregate);
+    if (inline && !(AGGREGATES_BY_FAMILY.latency as readonly string[]).includes(inline.name)) {
+      return {
+        unknown: key,
+        candidates: ['http.latency.p95', 'http.latency.p99', 'http.latency.avg', 'http.latency.max', 'http.latency.med'],
+      };
+    }
     return {
       key,
       kind: 'duration',
+      // One aggregate: in the key (`http.latency.p95`) or in the expression, not both.
+      aggregates: inline ? [] : AGGREGATES_BY_FAMILY.latency,
       read: (r, e) => readLatency(raw ? r.http.latencyRaw : r.http.latencyCorrected, e.aggregate ?? aggregateFromKey(inlineAggregate)),
     };
   }
-  if (field === 'requests' && rest.length === 1) return { key, kind: 'number', read: (r) => r.http.requests };
+  if (field === 'requests' && rest.length === 1) return { key, kind: 'number', aggregates: ['count'], read: (r) => r.http.requests };
   if (field && ['errors', 'timeouts', 'dropped'].includes(field) && rest.length === 1) {
     return {
       key,
       kind: 'any',
+      aggregates: AGGREGATES_BY_FAMILY.requestCount(field),
       read: (r, e) => {
         const n = field === 'errors' ? sum(Object.values(r.http.errors)) : field === 'timeouts' ? r.http.timeouts : r.http.dropped;
         // A rate over no requests has no value (the threshold then fails, saying so): never 0%, which would hold over nothing.
@@ -93,6 +139,7 @@ function resolveProvider(key: string, rest: string[]): MetricRef | UnknownMetric
   return {
     key,
     kind: 'number',
+    aggregates: AGGREGATES_BY_FAMILY.value,
     read: (r) => {
       const stats = name === undefined ? Object.values(r.providers) : r.providers[name] ? [r.providers[name]] : [];
       if (stats.length === 0) return null;
@@ -116,6 +163,7 @@ function resolveCampaign(key: string, rest: string[]): MetricRef | UnknownMetric
   return {
     key,
     kind: isTime ? 'duration' : 'number',
+    aggregates: AGGREGATES_BY_FAMILY.value,
     read: (r) => {
       const campaigns = name === undefined ? r.campaigns : r.campaigns.filter((c) => c.name === name);
       if (campaigns.length === 0) return null;
@@ -135,6 +183,7 @@ function resolveSweep(key: string, rest: string[]): MetricRef | UnknownMetric {
   return {
     key,
     kind: field === 'peak' ? 'rate' : 'fraction',
+    aggregates: AGGREGATES_BY_FAMILY.value,
     read: (r) => {
       const sweeps = name === undefined ? r.sweeps : r.sweeps.filter((s) => s.name === name);
       const values = sweeps
@@ -160,6 +209,8 @@ function resolveSeries(key: string): MetricRef {
   return {
     key,
     kind: 'any',
+    // An aggregate in the key (`dispatcher.rss.max`) is the series' one; a second one in the expression is refused.
+    aggregates: inline ? [] : AGGREGATES_BY_FAMILY.series,
     read: (r, e) => {
       const points = r.series.filter((s) => s.name === name).flatMap((s) => s.points.map((p) => p[1]));
       if (points.length === 0) return null;

@@ -18,8 +18,9 @@ import { parseDuration, parsePercent, parseRate, parseSize } from '../core/index
  *
  * Examples: `< 200ms`, `p(95) < 200ms`, `rate(errors) < 1%`, `== 0`, `<= 200`, `max < 256MB`.
  * The aggregate may also be the key's last segment (`http.latency.p95: "< 200ms"`).
- * Parsing only builds data; {@link validateThreshold} checks it against known metrics and
- * the evaluator compares numbers. Nothing is ever evaluated as code.
+ * Parsing only builds data; `buildThresholds` (thresholds.ts) checks it against the metric it
+ * names (its value kind, and the aggregates its family takes: `AGGREGATES_BY_FAMILY` in metrics.ts)
+ * and the evaluator compares numbers. Nothing is ever evaluated as code.
  */
 export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

@@ -1,6 +1,5 @@
 import type { Issue, Result, ThresholdOutcome } from '../core/index.ts';
-import { InputError } from '../core/index.ts';
-import { METRIC_ROOTS, type MetricRef, resolveMetric, seriesName } from './metrics.ts';
+import { aggregateName, METRIC_ROOTS, type MetricRef, resolveMetric, seriesName } from './metrics.ts';
 import { compare, parseThresholdExpression, type ThresholdExpression } from './threshold-parser.ts';
 
 /** A threshold ready to evaluate: its metric reader and parsed expression. */
@@ -54,6 +53,15 @@ export function buildThresholds(
         });
         return;
       }
+      const aggregate = aggregateName(parsed.aggregate);
+      if (aggregate !== undefined && !ref.aggregates.includes(aggregate)) {
+        const takes =
+          ref.aggregates.length > 0
+            ? `it takes ${ref.aggregates.map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`
+            : 'it takes no aggregate: write the bound alone, e.g. "== 0"';
+        issues.push({ path: itemPath, message: `${JSON.stringify(source)}: \`${aggregate}\` does not apply to ${metric}; ${takes}` });
+        return;
+      }
       thresholds.push({ metric, expression: parsed, ref });
     });
   }
@@ -76,13 +84,6 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
   const isField = metric.split('.').length === 2;
   if (isField || declared.includes(name)) return undefined;
   return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
-}
-
-/** Like {@link buildThresholds}, but throws one {@link InputError} listing every problem. */
-export function parseThresholds(spec: Readonly<Record<string, string | readonly string[]>>, context: ThresholdContext = {}): Threshold[] {
-  const { thresholds, issues } = buildThresholds(spec, context);
-  if (issues.length > 0) throw new InputError('FG_THRESHOLD_INVALID', `${issues.length} invalid threshold(s)`, { issues });
-  return thresholds;
 }
 
 /** Evaluates thresholds on a result. A metric with no value fails, saying so. */

@@ -52,6 +52,43 @@ describe('buildThresholds', () => {
   });
 });
 
+describe('aggregates are validated against their metric family, before a run', () => {
+  const refused = (metric: string, source: string) => buildThresholds({ [metric]: source }, { series: ['dispatcher.rss'] }).issues;
+  it.each([
+    ['http.latency', 'sum < 5s', /`sum` does not apply to http\.latency; it takes p\(N\), avg, mean, min, max, med, count/],
+    ['http.latency', 'rate(errors) < 5', /`rate\(errors\)` does not apply to http\.latency/],
+    ['http.errors', 'rate(timeouts) < 1%', /`rate\(timeouts\)` does not apply to http\.errors; it takes count, rate, rate\(errors\)/],
+    ['provider.delivered', 'sum >= 10', /`sum` does not apply to provider\.delivered; it takes no aggregate/],
+    ['campaign.lost', 'max == 0', /`max` does not apply to campaign\.lost/],
+    ['dispatcher.rss', 'sum < 256MB', /`sum` does not apply to dispatcher\.rss; it takes max, min, avg, mean, last/],
+    ['dispatcher.rss', 'count < 10', /`count` does not apply/],
+    ['dispatcher.rss.max', 'avg < 256MB', /`avg` does not apply to dispatcher\.rss\.max; it takes no aggregate/],
+    ['http.latency.p95', 'max < 1s', /`max` does not apply to http\.latency\.p95/],
+  ])('%s: %s is refused', (metric, source, message) => {
+    const issues = refused(metric, source);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.message).toMatch(message);
+  });
+
+  it('refuses an aggregate written into a latency key that latency does not take (it once read the p95)', () => {
+    const { issues } = buildThresholds({ 'http.latency.sum': '< 5s' });
+    expect(issues[0]?.message).toBe('unknown metric `http.latency.sum`');
+  });
+
+  it.each([
+    ['http.latency', 'p(99) < 1s'],
+    ['http.latency', 'med < 1s'],
+    ['http.errors', 'rate(errors) < 1%'],
+    ['http.errors', 'rate < 1%'],
+    ['http.errors', '== 0'],
+    ['provider.duplicates', '== 0'],
+    ['dispatcher.rss', 'max < 256MB'],
+    ['dispatcher.rss.last', '< 256MB'],
+  ])('%s: %s is taken', (metric, source) => {
+    expect(refused(metric, source)).toEqual([]);
+  });
+});
+
 describe('evaluateThresholds', () => {
   const evaluate = (spec: Record<string, string>, result = makeResult()) => {
     const { thresholds, issues } = buildThresholds(spec);
