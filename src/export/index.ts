@@ -5,7 +5,7 @@ export { renderK6Script, renderK6TestRun, toArrivalStages, toK6Duration, toK8sNa
 export type { K6ImportOptions } from './k6-import.ts';
 export { FLOODGATE_K6_METRICS, importK6Summary, K6_CO_NOTE } from './k6-import.ts';
 export type { K6InputFile } from './k6-import-pods.ts';
-export { importK6Run } from './k6-import-pods.ts';
+export { importK6Run, mergedThresholds } from './k6-import-pods.ts';
 export type { K6Bound, K6Pod, MergedK6 } from './k6-merge.ts';
 export { checkOneRun, mergeK6Summaries } from './k6-merge.ts';
 export type { K6SampleFormat } from './k6-samples.ts';

@@ -102,7 +102,7 @@ const EXPRESSION = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s
  * failed (undecided); a figure the summary lacks falls back to the pods' own verdicts, which
  * compose for trends because the merged figure lies between the pods'.
  */
-function mergedThresholds(pods: readonly K6Pod[], merged: MergedK6, exact: LatencyHistogram | undefined): ThresholdOutcome[] {
+export function mergedThresholds(pods: readonly K6Pod[], merged: MergedK6, exact?: LatencyHistogram): ThresholdOutcome[] {
   const out: ThresholdOutcome[] = [];
   for (const [key, metric] of merged.summary.metrics) {
     for (const expression of Object.keys(metric.thresholds)) {
