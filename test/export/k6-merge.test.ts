@@ -6,6 +6,7 @@ import { ExitCode, Result } from '../../src/core/index.ts';
 import {
   detectK6SampleFormat,
   importK6Run,
+  type K6Metric,
   type K6Pod,
   type K6Summary,
   mergedThresholds,
@@ -106,7 +107,7 @@ describe('merging the pods of one k6 run: the percentile rule', () => {
       const summary: K6Summary = {
         format: 'handle-summary',
         durationMs: 10_000,
-        metrics: new Map([
+        metrics: new Map<string, K6Metric>([
           ['http_reqs', { type: 'counter', values: { count, rate: count / 10 }, thresholds: {} }],
           [
             'http_req_duration',
