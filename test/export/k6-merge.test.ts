@@ -1,6 +1,7 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, Result } from '../../src/core/index.ts';
 import {
@@ -197,6 +198,27 @@ describe('floodgate import k6 over several files or a directory', () => {
     const result = Result.parse(JSON.parse(await readFile(join(out, 'result.json'), 'utf8')));
     expect(result.http.requests).toBe(6);
     expect(result.meta.scenario.name).toBe('two-pods');
+  });
+
+  it('a directory with gzipped sample outputs (k6 --out csv=FILE.gz) gives exact percentiles', async () => {
+    // As in the end-to-end test above: k6's real files, paired into one run by this test.
+    dir = await mkdtemp(join(tmpdir(), 'fg-k6-gz-'));
+    const pod = join(dir, 'out');
+    await mkdir(pod);
+    await copyFile(join(REAL, 'k6-summary-export.json'), join(pod, 'summary-pod-0.json'));
+    for (const name of SAMPLE_FILES.slice(0, 3)) {
+      const text = await readFile(join(REAL, name));
+      await writeFile(join(pod, `samples-${name}.gz`), gzipSync(text));
+    }
+    await writeFile(join(pod, 'notes.txt'), 'not k6 output: ignored by extension');
+    const { code, out: stdout, err } = await cli(['import', 'k6', pod, '--out', join(dir, 'result')]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/imported 4 files: 3 requests/);
+    expect(stdout).toMatch(/latency percentiles are exact: 3 http_req_duration samples from 3 k6 sample output/);
+    const result = Result.parse(JSON.parse(await readFile(join(dir, 'result', 'result.json'), 'utf8')));
+    expect(result.http.latencyRaw.count).toBe(3);
+    expect(result.http.latencyRaw.max).toBeCloseTo(459.865729, 0);
   });
 
   it.each([
