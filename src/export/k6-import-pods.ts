@@ -1,7 +1,7 @@
 import type { Result, ThresholdOutcome } from '../core/index.ts';
 import { InputError } from '../core/index.ts';
 import { createLatencyHistogram, type LatencyHistogram } from '../stats/index.ts';
-import { buildK6Result, importK6Summary, type K6ImportOptions, sha256 } from './k6-import.ts';
+import { baseName, buildK6Result, importK6Summary, type K6ImportOptions, sha256 } from './k6-import.ts';
 import { type K6Bound, type K6Pod, type MergedK6, mergeK6Summaries } from './k6-merge.ts';
 import { detectK6SampleFormat, type K6SampleFormat, readK6Samples } from './k6-samples.ts';
 import { parseK6Summary } from './k6-summary.ts';
@@ -36,7 +36,9 @@ export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOpt
     throw new InputError('FG_INPUT_INVALID', `floodgate import k6: no end-of-test summary among the inputs${hint}`);
   }
   const [only] = pods;
-  if (pods.length === 1 && samples.length === 0 && only) return importK6Summary(only.text, { ...options, file: only.file });
+  // One summary alone imports as it always has; named after the argument (a directory's name, say).
+  if (pods.length === 1 && samples.length === 0 && only)
+    return importK6Summary(only.text, { ...options, file: only.file, scenario: options.scenario ?? baseName(options.file) });
 
   const merged = mergeK6Summaries(pods);
   const exact = samples.length > 0 ? readAllSamples(samples, merged) : undefined;
@@ -52,10 +54,14 @@ export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOpt
   });
 }
 
-/** The same file given twice (a directory and one of its files, a copy) would be counted twice. */
+/**
+ * The same file given twice (a directory and one of its files, a copy) would be counted twice.
+ * A header-only sample output (a pod that sent nothing) may legitimately repeat, so it is exempt.
+ */
 function refuseTwins(inputs: readonly K6InputFile[]): void {
   const seen = new Map<string, string>();
   for (const input of inputs) {
+    if (detectK6SampleFormat(input.text) && input.text.trim().split('\n').length < 2) continue;
     const twin = seen.get(input.text);
     if (twin !== undefined)
       throw new InputError(
