@@ -54,25 +54,25 @@ export function checkOneRun(pods: readonly K6Pod[]): void {
   const base = describeRun(first.summary);
   for (const pod of rest) {
     const other = describeRun(pod.summary);
-    for (const aspect of ['format', 'thresholds', 'trend statistics'] as const) {
+    for (const aspect of ['summary format', 'thresholds', 'trend statistics'] as const) {
       if (other[aspect] !== base[aspect])
         throw new InputError(
           'FG_INPUT_INVALID',
-          `${pod.file}: not a pod of the same k6 run as ${first.file}: its ${aspect} differ ` +
+          `${pod.file}: not a pod of the same k6 run as ${first.file}: its ${aspect} ${aspect === 'summary format' ? 'differs' : 'differ'} ` +
             `(${other[aspect] || 'none'} vs ${base[aspect] || 'none'}); merge only the pods of one TestRun`,
         );
     }
   }
 }
 
-function describeRun(summary: K6Summary): Record<'format' | 'thresholds' | 'trend statistics', string> {
+function describeRun(summary: K6Summary): Record<'summary format' | 'thresholds' | 'trend statistics', string> {
   const thresholds: string[] = [];
   for (const [name, metric] of summary.metrics)
     for (const expression of Object.keys(metric.thresholds)) thresholds.push(`${name}: ${expression}`);
   // summaryTrendStats fixes which figures every trend carries; http_req_duration is the trend every HTTP test has.
-  const trend = [...summary.metrics.values()].find((m) => m.type === 'trend');
+  const trend = summary.metrics.get('http_req_duration') ?? [...summary.metrics.values()].find((m) => m.type === 'trend');
   return {
-    format: summary.format,
+    'summary format': summary.format,
     thresholds: thresholds.sort().join('; '),
     'trend statistics': trend ? Object.keys(trend.values).sort().join(', ') : '',
   };

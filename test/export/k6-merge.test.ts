@@ -240,7 +240,7 @@ describe('floodgate import k6 over several files or a directory', () => {
     [
       'pods written differently (--summary-export and handleSummary)',
       async () => [join(REAL, 'k6-handle-summary.json'), join(REAL, 'k6-summary-export.json')],
-      /k6-summary-export\.json: not a pod of the same k6 run .*its format differ/,
+      /k6-summary-export\.json: not a pod of the same k6 run .*its summary format differs \(summary-export vs handle-summary\)/,
     ],
     [
       'one file twice',
