@@ -55,26 +55,38 @@ export function checkOneRun(pods: readonly K6Pod[]): void {
   for (const pod of rest) {
     const other = describeRun(pod.summary);
     for (const aspect of ['summary format', 'thresholds', 'trend statistics'] as const) {
-      if (other[aspect] !== base[aspect])
+      const diff = difference(other[aspect], base[aspect], first.file);
+      if (diff)
         throw new InputError(
           'FG_INPUT_INVALID',
           `${pod.file}: not a pod of the same k6 run as ${first.file}: its ${aspect} ${aspect === 'summary format' ? 'differs' : 'differ'} ` +
-            `(${other[aspect] || 'none'} vs ${base[aspect] || 'none'}); merge only the pods of one TestRun`,
+            `(${diff}); merge only the pods of one TestRun`,
         );
     }
   }
 }
 
-function describeRun(summary: K6Summary): Record<'summary format' | 'thresholds' | 'trend statistics', string> {
+/** What one pod has and the other lacks (a few of each), or undefined when they agree. */
+function difference(mine: readonly string[], theirs: readonly string[], theirFile: string): string | undefined {
+  const only = (a: readonly string[], b: readonly string[]) => a.filter((x) => !b.includes(x));
+  const extra = only(mine, theirs);
+  const missing = only(theirs, mine);
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  const few = (xs: string[]) => xs.slice(0, 3).join('; ') + (xs.length > 3 ? `; ${xs.length - 3} more` : '');
+  const parts = [extra.length > 0 ? `has ${few(extra)}` : '', missing.length > 0 ? `lacks ${few(missing)} of ${theirFile}` : ''];
+  return parts.filter(Boolean).join(', ');
+}
+
+function describeRun(summary: K6Summary): Record<'summary format' | 'thresholds' | 'trend statistics', string[]> {
   const thresholds: string[] = [];
   for (const [name, metric] of summary.metrics)
     for (const expression of Object.keys(metric.thresholds)) thresholds.push(`${name}: ${expression}`);
   // summaryTrendStats fixes which figures every trend carries; http_req_duration is the trend every HTTP test has.
   const trend = summary.metrics.get('http_req_duration') ?? [...summary.metrics.values()].find((m) => m.type === 'trend');
   return {
-    'summary format': summary.format,
-    thresholds: thresholds.sort().join('; '),
-    'trend statistics': trend ? Object.keys(trend.values).sort().join(', ') : '',
+    'summary format': [summary.format],
+    thresholds: thresholds.sort(),
+    'trend statistics': trend ? Object.keys(trend.values).sort() : [],
   };
 }
 
