@@ -22,8 +22,7 @@ export interface K6InputFile {
  * request count); otherwise they are bounds (see `k6-merge.ts`), said so in the validity reasons
  * and judged by thresholds only where both bounds agree. `options.file` labels the whole set.
  */
-export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOptions): Result {
-  refuseTwins(inputs);
+export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOptions, streamed?: K6StreamedSamples): Result {
   const pods: (K6Pod & { text: string })[] = [];
   const samples: (K6InputFile & { format: K6SampleFormat })[] = [];
   for (const input of inputs) {
@@ -31,22 +30,34 @@ export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOpt
     if (format) samples.push({ ...input, format });
     else pods.push({ file: input.file, text: input.text, summary: parseK6Summary(input.text, input.file) });
   }
+  refuseTwins(pods);
+  const sampleFiles = [...samples.map((s) => s.file), ...(streamed?.files ?? [])];
   if (pods.length === 0) {
-    const hint = samples[0] ? `: ${samples[0].file} is \`k6 run --out ${samples[0].format}=...\` sample output, not a summary` : '';
-    throw new InputError('FG_INPUT_INVALID', `floodgate import k6: no end-of-test summary among the inputs${hint}`);
+    const first = samples[0];
+    const hint = first ? `: ${first.file} is \`k6 run --out ${first.format}=...\` sample output, not a summary` : '';
+    throw new InputError(
+      'FG_INPUT_INVALID',
+      `floodgate import k6: no end-of-test summary among the inputs${hint || streamedHint(streamed)}`,
+    );
   }
   const [only] = pods;
   // One summary alone imports as it always has; named after the argument (a directory's name, say).
-  if (pods.length === 1 && samples.length === 0 && only)
+  if (pods.length === 1 && sampleFiles.length === 0 && only)
     return importK6Summary(only.text, { ...options, file: only.file, scenario: options.scenario ?? baseName(options.file) });
 
   const merged = mergeK6Summaries(pods);
-  const exact = samples.length > 0 ? readAllSamples(samples, merged) : undefined;
+  let exact: LatencyHistogram | undefined;
+  if (sampleFiles.length > 0) {
+    exact = streamed?.histogram ?? createLatencyHistogram();
+    for (const s of samples) readK6Samples(s.text, s.file, s.format, exact);
+    checkSampleCount(exact, sampleFiles, merged);
+  }
   const notes = pods.length > 1 ? [...merged.notes] : [];
-  notes.push(exact ? exactNote(exact, samples.length) : boundsNote(merged));
+  notes.push(exact ? exactNote(exact, sampleFiles.length) : boundsNote(merged));
   return buildK6Result(merged.summary, {
     ...options,
-    hash: sha256(inputs.map((i) => i.text).join('\n')),
+    // The summaries identify the run; sample outputs can be hundreds of MB and add nothing to it.
+    hash: sha256(pods.map((p) => p.text).join('\n')),
     format: merged.summary.format,
     notes,
     thresholds: mergedThresholds(pods, merged, exact),
@@ -54,36 +65,44 @@ export function importK6Run(inputs: readonly K6InputFile[], options: K6ImportOpt
   });
 }
 
+/** Sample outputs the caller already streamed into one histogram (see `createK6SampleReader`). */
+export interface K6StreamedSamples {
+  histogram: LatencyHistogram;
+  files: readonly string[];
+}
+
+function streamedHint(streamed: K6StreamedSamples | undefined): string {
+  const first = streamed?.files[0];
+  return first ? `: ${first} is k6 sample output (\`k6 run --out json=...\` or \`--out csv=...\`), not a summary` : '';
+}
+
 /**
- * The same file given twice (a directory and one of its files, a copy) would be counted twice.
- * A header-only sample output (a pod that sent nothing) may legitimately repeat, so it is exempt.
+ * The same summary given twice (a directory and one of its files, a copy) would be counted
+ * twice. A sample output given twice is caught by the sample count instead.
  */
-function refuseTwins(inputs: readonly K6InputFile[]): void {
+function refuseTwins(pods: readonly (K6Pod & { text: string })[]): void {
   const seen = new Map<string, string>();
-  for (const input of inputs) {
-    if (detectK6SampleFormat(input.text) && input.text.trim().split('\n').length < 2) continue;
-    const twin = seen.get(input.text);
+  for (const pod of pods) {
+    const twin = seen.get(pod.text);
     if (twin !== undefined)
       throw new InputError(
         'FG_INPUT_INVALID',
-        `${input.file}: the same content as ${twin}; one pod's output given twice would be counted twice`,
+        `${pod.file}: the same content as ${twin}; one pod's summary given twice would be counted twice`,
       );
-    seen.set(input.text, input.file);
+    seen.set(pod.text, pod.file);
   }
 }
 
-function readAllSamples(samples: readonly (K6InputFile & { format: K6SampleFormat })[], merged: MergedK6): LatencyHistogram {
-  const histogram = createLatencyHistogram();
-  for (const s of samples) readK6Samples(s.text, s.file, s.format, histogram);
+/** Exact only if the samples are every pod's: their count must be the summaries' request count. */
+function checkSampleCount(histogram: LatencyHistogram, files: readonly string[], merged: MergedK6): void {
   const m = merged.summary.metrics;
   const expected = m.get('http_req_duration')?.values.count ?? m.get('http_reqs')?.values.count;
   if (expected !== undefined && Math.round(expected) !== histogram.count)
     throw new InputError(
       'FG_INPUT_INVALID',
-      `${samples.map((s) => s.file).join(', ')}: ${histogram.count} http_req_duration samples, but the summaries count ${Math.round(expected)} requests: ` +
-        "give every pod's sample output (or none, for percentile bounds)",
+      `${files.join(', ')}: ${histogram.count} http_req_duration samples, but the summaries count ${Math.round(expected)} requests: ` +
+        "give every pod's sample output once (or none, for percentile bounds)",
     );
-  return histogram;
 }
 
 function exactNote(histogram: LatencyHistogram, files: number): string {

@@ -40,41 +40,65 @@ export function detectK6SampleFormat(text: string): K6SampleFormat | null {
 
 /** Records every `http_req_duration` sample of a k6 sample output into `histogram`. */
 export function readK6Samples(text: string, file: string, format: K6SampleFormat, histogram: LatencyHistogram): K6SampleRead {
+  const reader = createK6SampleReader(file, format, histogram);
+  for (const line of text.split('\n')) reader.line(line);
+  return reader.done();
+}
+
+/** Takes a sample output one line at a time, so a file of any size streams through in constant memory. */
+export interface K6SampleReader {
+  line(text: string): void;
+  /** What the file added; refuses a CSV without its header. */
+  done(): K6SampleRead;
+}
+
+/** A {@link K6SampleReader} recording into `histogram`. */
+export function createK6SampleReader(file: string, format: K6SampleFormat, histogram: LatencyHistogram): K6SampleReader {
   const before = histogram.count;
-  if (format === 'json') readJsonLines(text, file, histogram);
-  else readCsv(text, file, histogram);
-  return { file, format, count: histogram.count - before };
-}
-
-function readJsonLines(text: string, file: string, histogram: LatencyHistogram): void {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]?.trim();
-    if (!line) continue;
-    let entry: { type?: unknown; metric?: unknown; data?: { value?: unknown } };
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      throw bad(file, i + 1, 'not a JSON object (k6 --out json writes one a line)');
+  let lineNo = 0;
+  let valueAt: number | undefined;
+  const csvLine = (line: string) => {
+    if (valueAt === undefined) {
+      valueAt = csvValueColumn(line, file);
+      return;
     }
-    if (entry.type !== 'Point' || entry.metric !== METRIC) continue;
-    record(histogram, entry.data?.value, file, i + 1);
-  }
+    if (line.startsWith(`${METRIC},`)) record(histogram, Number(line.split(',', valueAt + 1)[valueAt]), file, lineNo);
+  };
+  return {
+    line(text) {
+      lineNo++;
+      const line = text.trim();
+      if (!line) return;
+      if (format === 'csv') csvLine(line);
+      else jsonLine(line, file, lineNo, histogram);
+    },
+    done() {
+      if (format === 'csv' && valueAt === undefined)
+        throw bad(file, 1, 'no header line (k6 --out csv writes metric_name,timestamp,metric_value,...)');
+      return { file, format, count: histogram.count - before };
+    },
+  };
 }
 
-function readCsv(text: string, file: string, histogram: LatencyHistogram): void {
-  const lines = text.split('\n');
-  const header = (lines[0] ?? '').trim().split(',');
-  const nameAt = header.indexOf('metric_name');
+function jsonLine(line: string, file: string, lineNo: number, histogram: LatencyHistogram): void {
+  // Most lines are other metrics: skip them before paying for JSON.parse.
+  if (!line.includes(`"${METRIC}"`)) return;
+  let entry: { type?: unknown; metric?: unknown; data?: { value?: unknown } };
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    throw bad(file, lineNo, 'not a JSON object (k6 --out json writes one a line)');
+  }
+  if (entry.type === 'Point' && entry.metric === METRIC) record(histogram, entry.data?.value, file, lineNo);
+}
+
+function csvValueColumn(headerLine: string, file: string): number {
+  const header = headerLine.split(',');
   const valueAt = header.indexOf('metric_value');
   // k6 writes these first; a column after a quoted field could hold a comma, so only they are trusted.
-  if (nameAt !== 0 || valueAt < 0 || valueAt > 2)
+  if (header[0] !== 'metric_name' || valueAt < 0 || valueAt > 2)
     throw bad(file, 1, 'the header does not start with metric_name,timestamp,metric_value (k6 --out csv)');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]?.trim();
-    if (!line?.startsWith(`${METRIC},`)) continue;
-    record(histogram, Number(line.split(',', valueAt + 1)[valueAt]), file, i + 1);
-  }
+  return valueAt;
 }
 
 function record(histogram: LatencyHistogram, value: unknown, file: string, line: number): void {

@@ -160,6 +160,19 @@ describe('merging the pods of one k6 run: the percentile rule', () => {
     expect(Math.abs((histogram.percentile(100) ?? 0) - 459.865729) / 459.865729).toBeLessThan(0.001);
   });
 
+  it('a damaged sample output is refused naming the file and line', async () => {
+    const { text } = await read(REAL, 'docs-out.json');
+    // The http_req_duration Point (line 4) without its closing brace.
+    const cut = text.trimEnd().slice(0, -1);
+    expect(() => readK6Samples(cut, 'samples-pod-1.json', 'json', createLatencyHistogram())).toThrow(
+      /^samples-pod-1\.json:4: not a JSON object/,
+    );
+    const csv = (await read(REAL, 'docs-out.csv')).text.split('\n').slice(1).join('\n');
+    expect(() => readK6Samples(csv, 'samples-pod-2.csv', 'csv', createLatencyHistogram())).toThrow(
+      /^samples-pod-2\.csv:1: the header does not start with metric_name,timestamp,metric_value/,
+    );
+  });
+
   it('an import with sample outputs records exact percentiles and the mergeable histogram', async () => {
     // The mechanism end to end: k6's real --summary-export (3 requests) with three real sample
     // outputs. The files are k6's; pairing them into one run is this test's, as no public k6
@@ -255,7 +268,7 @@ describe('floodgate import k6 over several files or a directory', () => {
     [
       'only sample outputs',
       async () => [join(REAL, 'docs-out.csv')],
-      /no end-of-test summary among the inputs: .*docs-out\.csv is `k6 run --out csv=/,
+      /no end-of-test summary among the inputs: .*docs-out\.csv is k6 sample output \(`k6 run --out json=...` or `--out csv=...`\)/,
     ],
   ])('%s exits 4 naming the file', async (_name, args, message) => {
     const { code, err } = await cli(['import', 'k6', ...(await args())]);

@@ -1,8 +1,11 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { ExitCode, InputError, InternalError, Result } from '../../core/index.ts';
-import { importK6Run, type K6InputFile } from '../../export/index.ts';
+import { createK6SampleReader, detectK6SampleFormat, importK6Run, type K6InputFile, type K6StreamedSamples } from '../../export/index.ts';
+import { createLatencyHistogram } from '../../stats/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
 import { VERSION } from '../version.ts';
@@ -45,14 +48,25 @@ export const importCommand: Command = {
     const [engine, ...args] = positionals;
     if (engine !== 'k6') throw new InputError('FG_USAGE', `floodgate import: unknown source "${engine ?? ''}"; only \`k6\` is supported`);
     if (args.length === 0) throw new InputError('FG_USAGE', 'floodgate import k6: expects one or more summary files or directories');
-    const inputs = await readK6Inputs(io.cwd, args);
+    const files = await listK6Inputs(io.cwd, args);
+    const streamed: K6StreamedSamples = { histogram: createLatencyHistogram(), files: [] };
+    const inputs: K6InputFile[] = [];
+    for (const file of files) {
+      const text = await readOrStream(file, resolve(io.cwd, file), streamed);
+      if (text === null) (streamed.files as string[]).push(file);
+      else inputs.push({ file, text });
+    }
     const label = args.length === 1 ? (args[0] as string) : args.join(' ');
-    const result = importK6Run(inputs, {
-      file: label,
-      toolVersion: VERSION,
-      endedAt: await latestMtime(io.cwd, inputs),
-      ...(values.scenario === undefined ? {} : { scenario: values.scenario }),
-    });
+    const result = importK6Run(
+      inputs,
+      {
+        file: label,
+        toolVersion: VERSION,
+        endedAt: await latestMtime(io.cwd, files),
+        ...(values.scenario === undefined ? {} : { scenario: values.scenario }),
+      },
+      streamed,
+    );
     const checked = Result.safeParse(result);
     if (!checked.success) throw new InternalError(`the imported result does not match the result schema: ${checked.error.message}`);
     const stamp = result.meta.endedAt.replace(/[:.]/g, '-');
@@ -64,7 +78,7 @@ export const importCommand: Command = {
     const bounded = result.validity.reasons.some((r) => r.startsWith('latency percentiles are BOUNDS'));
     const p95 =
       h.latencyRaw.p95 === null ? '-' : `${bounded ? '<= ' : ''}${Math.round(h.latencyRaw.p95 * 10) / 10}ms${bounded ? ' (bound)' : ''}`;
-    const source = inputs.length === 1 ? (inputs[0]?.file ?? label) : `${inputs.length} files`;
+    const source = files.length === 1 ? (files[0] ?? label) : `${files.length} files`;
     io.stdout.write(
       `imported ${source}: ${h.requests} requests, ${sumValues(h.errors)} failed, ${h.dropped} dropped, ` +
         `p95 ${p95}; k6 thresholds ${result.verdict.status}\n` +
@@ -80,8 +94,8 @@ export const importCommand: Command = {
 };
 
 /** k6's summary carries no timestamps: the newest input's mtime stands for when the run ended. */
-async function latestMtime(cwd: string, inputs: readonly K6InputFile[]): Promise<Date> {
-  const times = await Promise.all(inputs.map((i) => stat(resolve(cwd, i.file)).then((s) => s.mtime.getTime())));
+async function latestMtime(cwd: string, files: readonly string[]): Promise<Date> {
+  const times = await Promise.all(files.map((f) => stat(resolve(cwd, f)).then((s) => s.mtime.getTime())));
   return new Date(Math.max(...times));
 }
 
@@ -97,7 +111,7 @@ const K6_FILE = /\.(json|ndjson|csv)(\.gz)?$|\.gz$/i;
  * not recursing) are taken in name order, as a shared volume of `summary-$HOSTNAME.json` holds
  * them. A missing file or a directory with no k6 file is an {@link InputError} naming it.
  */
-async function readK6Inputs(cwd: string, args: readonly string[]): Promise<K6InputFile[]> {
+async function listK6Inputs(cwd: string, args: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const arg of args) {
     const path = resolve(cwd, arg);
@@ -121,14 +135,54 @@ async function readK6Inputs(cwd: string, args: readonly string[]): Promise<K6Inp
     for (const name of found) files.push(relative(cwd, join(path, name)) || name);
   }
   const seen = new Set<string>();
-  const out: K6InputFile[] = [];
   for (const file of files) {
     const path = resolve(cwd, file);
     if (seen.has(path)) throw new InputError('FG_INPUT_INVALID', `${file}: given twice; one pod's output would be counted twice`);
     seen.add(path);
-    out.push({ file, text: await readText(file, path) });
   }
-  return out;
+  return files;
+}
+
+/**
+ * A sample output (recognised by its first line) streams line by line into `streamed.histogram`
+ * and returns null: one can be hundreds of MB. Anything else is read whole and returned.
+ */
+async function readOrStream(file: string, path: string, streamed: K6StreamedSamples): Promise<string | null> {
+  const gzipped = await isGzip(file, path);
+  const raw = createReadStream(path);
+  const source = gzipped ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    const iterator = lines[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const format = first.done ? null : detectK6SampleFormat(first.value);
+    if (!format) return await readText(file, path);
+    const reader = createK6SampleReader(file, format, streamed.histogram);
+    reader.line(first.value as string);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) reader.line(next.value);
+    reader.done();
+    return null;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError('FG_INPUT_INVALID', `${file}: cannot be read (${(error as Error).message})`);
+  } finally {
+    lines.close();
+    raw.destroy();
+  }
+}
+
+async function isGzip(file: string, path: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+      return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 async function readText(file: string, path: string): Promise<string> {
