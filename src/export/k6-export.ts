@@ -293,15 +293,27 @@ export function toK8sName(name: string): string {
   );
 }
 
+/** Where each pod's outputs land: a ReadWriteMany claim every runner pod mounts. */
+export const K6_OUT_DIR = '/out';
+
 /**
  * A k6-operator `TestRun` (k6.io/v1alpha1) that runs the exported script from a ConfigMap on
  * `parallelism` pods; k6 splits every arrival rate between them by execution segments.
+ *
+ * Each pod writes its own outputs to a shared volume (the claim `<name>-out`, mounted at
+ * {@link K6_OUT_DIR}), named after the pod (`POD_NAME` from the downward API; Kubernetes expands
+ * `$(POD_NAME)` in env values and in k6's arguments): the script's `handleSummary()` writes
+ * `summary-<pod>.json` (`SUMMARY_FILE`), and `--out csv=` writes `samples-<pod>.csv.gz`, whose
+ * http_req_duration samples let `floodgate import k6 <dir>` merge exact percentiles (without them
+ * percentiles are bounds). No `--summary-export`: with `handleSummary()` k6 would write both, and
+ * two summaries per pod would count it twice.
  */
 export function renderK6TestRun(
   scenario: Frozen<Scenario>,
   options: { parallelism: number; scriptFile: string; baseUrl?: string },
 ): string {
   const name = toK8sName(`floodgate-${scenario.name}`);
+  const claim = toK8sName(`${name}-out`);
   const manifest = {
     apiVersion: 'k6.io/v1alpha1',
     kind: 'TestRun',
@@ -309,12 +321,16 @@ export function renderK6TestRun(
     spec: {
       parallelism: options.parallelism,
       script: { configMap: { name, file: options.scriptFile } },
-      arguments: '--summary-export=/tmp/summary.json',
+      arguments: `--out csv=${K6_OUT_DIR}/samples-$(POD_NAME).csv.gz`,
       runner: {
         env: [
           { name: 'BASE_URL', value: options.baseUrl ?? 'http://floodgate-dispatcher:8080' },
           { name: 'MOCKS_URL', value: 'http://floodgate-mocks:9090' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'SUMMARY_FILE', value: `${K6_OUT_DIR}/summary-$(POD_NAME).json` },
         ],
+        volumes: [{ name: 'out', persistentVolumeClaim: { claimName: claim } }],
+        volumeMounts: [{ name: 'out', mountPath: K6_OUT_DIR }],
       },
     },
   };
@@ -322,6 +338,10 @@ export function renderK6TestRun(
     `# ${scenario.name} on ${options.parallelism} k6 pods (k6-operator). Create the script's ConfigMap first:`,
     `#   kubectl create configmap ${name} --from-file=${options.scriptFile}`,
     `#   kubectl apply -f ${name}.testrun.yaml`,
+    `# Every pod writes summary-<pod>.json and samples-<pod>.csv.gz to the ReadWriteMany claim ${claim}`,
+    `# (create it first). Afterwards copy ${K6_OUT_DIR} out of any pod that mounts the claim and merge the pods:`,
+    `#   kubectl cp <pod-with-the-claim>:${K6_OUT_DIR} ./k6-out && floodgate import k6 ./k6-out`,
+    '# Percentiles are exact with the samples files; drop `--out csv=...` and they are reported as bounds.',
     stringify(manifest),
   ].join('\n');
 }

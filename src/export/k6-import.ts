@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CampaignStats, LatencySummary, ProviderStats, Result, ThresholdOutcome } from '../core/index.ts';
 import { isProviderKind, PENDING_VERDICT, PROVIDERS, RESULT_SCHEMA_VERSION } from '../core/index.ts';
 import { stampVerdict } from '../gate/index.ts';
-import { type K6Metric, parseK6Summary, splitSubmetric } from './k6-summary.ts';
+import { type K6Metric, type K6Summary, parseK6Summary, splitSubmetric } from './k6-summary.ts';
 
 /**
  * Custom k6 metrics a floodgate-exported script may add so that provider and campaign figures
@@ -68,17 +68,44 @@ export const K6_CO_NOTE =
  */
 export function importK6Summary(text: string, options: K6ImportOptions): Result {
   const summary = parseK6Summary(text, options.file);
+  return buildK6Result(summary, { ...options, hash: sha256(text), format: summary.format });
+}
+
+/** What {@link buildK6Result} needs beyond the summary; the merge of several pods fills the optional parts. */
+export interface K6ResultInput extends K6ImportOptions {
+  /** `sha256:...` of the input text(s). */
+  hash: string;
+  format: K6Summary['format'];
+  /** Replaces the latency read from the summary's `http_req_duration` trend (e.g. an exact histogram). */
+  latency?: LatencySummary;
+  /** Replaces the outcomes read from the summary's threshold booleans (a merge re-evaluates them). */
+  thresholds?: ThresholdOutcome[];
+  /** Said first among the validity reasons after {@link K6_CO_NOTE} (how pods were merged). */
+  notes?: string[];
+}
+
+/** `sha256:<hex>` of a text, the form `meta.scenario.hash` records. */
+export function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/**
+ * The one mapping from a (possibly merged) k6 summary to a floodgate {@link Result}, stamped by
+ * the gate's own function so `import k6` and `floodgate gate` agree.
+ */
+export function buildK6Result(summary: K6Summary, input: K6ResultInput): Result {
   const m = summary.metrics;
   const durationMs = summary.durationMs ?? 0;
   const requests = Math.round(m.get('http_reqs')?.values.count ?? 0);
   const failed = Math.round(m.get('http_req_failed')?.values.passes ?? 0);
   const dropped = Math.round(m.get('dropped_iterations')?.values.count ?? 0);
-  const latency = toLatency(m.get('http_req_duration'), requests);
-  const thresholds = k6Thresholds(m);
+  const latency = input.latency ?? toLatency(m.get('http_req_duration'), requests);
+  const thresholds = input.thresholds ?? k6Thresholds(m);
   const providers = toProviders(m);
   const campaigns = toCampaigns(m);
 
-  const reasons = [K6_CO_NOTE, `imported from ${summary.format === 'summary-export' ? 'k6 --summary-export' : 'k6 handleSummary()'}`];
+  const source = input.format === 'summary-export' ? 'k6 --summary-export' : 'k6 handleSummary()';
+  const reasons = [K6_CO_NOTE, `imported from ${source}`, ...(input.notes ?? [])];
   if (summary.durationMs === null) reasons.push('the summary has no duration and no counter to derive it from: duration recorded as 0');
   if (!m.has('http_req_failed') && requests > 0)
     reasons.push('the summary has no http_req_failed metric (k6 before v0.31): failures are unknown and recorded as 0');
@@ -87,17 +114,13 @@ export function importK6Summary(text: string, options: K6ImportOptions): Result 
   const invalid = requests === 0 && providers.names.length === 0 && campaigns.length === 0;
   if (invalid) reasons.push('the k6 summary records no HTTP requests');
 
-  const endedAt = options.endedAt.getTime();
+  const endedAt = input.endedAt.getTime();
   const draft: Result = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     meta: {
-      tool: { name: 'floodgate', version: options.toolVersion },
+      tool: { name: 'floodgate', version: input.toolVersion },
       gitCommit: null,
-      scenario: {
-        name: options.scenario ?? baseName(options.file),
-        file: options.file,
-        hash: `sha256:${createHash('sha256').update(text).digest('hex')}`,
-      },
+      scenario: { name: input.scenario ?? baseName(input.file), file: input.file, hash: input.hash },
       scale: 1,
       startedAt: new Date(endedAt - durationMs).toISOString(),
       endedAt: new Date(endedAt).toISOString(),
@@ -243,7 +266,8 @@ function toCampaigns(metrics: ReadonlyMap<string, K6Metric>): CampaignStats[] {
   });
 }
 
-function baseName(file: string): string {
+/** A scenario name from a path: its base name without `.json`. */
+export function baseName(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.json$/i, '') || 'k6';
 }

@@ -146,6 +146,24 @@ describe('floodgate export k6', () => {
     expect(manifest.spec.runner.env).toContainEqual({ name: 'BASE_URL', value: expect.stringMatching(/^http/) });
   });
 
+  it('has every pod write its own summary and samples to one shared volume, as `import k6 <dir>` merges them', () => {
+    const manifest = parse(readFileSync(join(out, 'floodgate-alimtalk-420k.testrun.yaml'), 'utf8'));
+    const { env, volumes, volumeMounts } = manifest.spec.runner;
+    expect(env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    // Kubernetes expands $(POD_NAME) (defined before) in env values and arguments: one file per pod.
+    expect(env).toContainEqual({ name: 'SUMMARY_FILE', value: '/out/summary-$(POD_NAME).json' });
+    expect(env.findIndex((e: { name: string }) => e.name === 'POD_NAME')).toBeLessThan(
+      env.findIndex((e: { name: string }) => e.name === 'SUMMARY_FILE'),
+    );
+    expect(manifest.spec.arguments).toBe('--out csv=/out/samples-$(POD_NAME).csv.gz');
+    // handleSummary() writes the summary; --summary-export as well would give each pod two.
+    expect(manifest.spec.arguments).not.toMatch(/summary-export/);
+    expect(volumeMounts).toEqual([{ name: 'out', mountPath: '/out' }]);
+    expect(volumes).toEqual([{ name: 'out', persistentVolumeClaim: { claimName: 'floodgate-alimtalk-420k-out' } }]);
+    // The script's handleSummary() honours SUMMARY_FILE.
+    expect(readFileSync(join(out, 'alimtalk-420k.k6.js'), 'utf8')).toContain('__ENV.SUMMARY_FILE');
+  });
+
   it.each([
     [['export', 'k6'], /exactly one scenario/],
     [['export', 'jmeter', 'scenarios/quickstart.yaml'], /only k6/],

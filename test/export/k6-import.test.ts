@@ -195,7 +195,7 @@ describe('floodgate import k6', () => {
     [['import', 'k6', join(FIXTURES, 'out-json.ndjson')], /k6 run --out json/],
     [['import', 'k6', join(FIXTURES, 'missing.json')], /cannot be read \(ENOENT\)/],
     [['import', 'jmeter', 'x.jtl'], /only `k6` is supported/],
-    [['import', 'k6'], /exactly one summary file/],
+    [['import', 'k6'], /one or more summary files or directories/],
   ])('%j exits 4 with a clear message', async (argv, message) => {
     const { code, err } = await cli(argv);
     expect(code).toBe(ExitCode.BadInput);
