@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { share } from '../../src/core/index.ts';
 import { CallbacksSpec, common, DEFAULTS, ms, tps } from '../config-parts.ts';
 import { FixedWindowLimiter, type Limiter, SlidingLogLimiter, TokenBucketLimiter, UnlimitedLimiter } from '../limiters.ts';
 import { alimtalkPlugin } from '../providers/alimtalk.ts';
@@ -34,6 +35,12 @@ export const AlimtalkConfig = z
     /** Registered templates: code -> text with `#{var}` parameters. */
     templates: z.record(z.string(), z.string()).default({ ...ALIMTALK_DEFAULTS.templates }),
     idempotencyWindow: ms().default(DEFAULTS.idempotencyWindow),
+    /**
+     * Share of recipient numbers that are not KakaoTalk users: their sends fail with Kakao's 3019,
+     * the case a sender falls back to SMS for. Chosen by a hash of the number, so the same numbers
+     * fail on every attempt and every run.
+     */
+    notKakaoUsers: share().default(0),
     callbacks: CallbacksSpec.default(CallbacksSpec.parse({})),
     ...common,
   })

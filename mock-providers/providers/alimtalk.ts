@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AlimtalkConfig } from '../kinds/alimtalk.ts';
+import { hashKey } from '../ledger.ts';
 import type { ProviderRuntime } from '../runtime.ts';
 import { endWithFault, installErrorHandler, isObject, type ProviderPluginOptions, retryAfterSeconds, unreported } from './shared.ts';
 
@@ -16,6 +17,8 @@ export const ALIMTALK_CODES = {
   internal: -9999,
   /** Kakao's per-recipient code for a text that does not match the registered template. */
   templateMismatch: 3016,
+  /** Kakao's per-recipient code for a number that is not a KakaoTalk user (톡 유저가 아님): send an SMS instead. */
+  notKakaoUser: 3019,
 } as const;
 
 const MAX_RECIPIENTS = 1000;
@@ -82,6 +85,12 @@ export function renderTemplate(template: string, params: Record<string, unknown>
   return missing ? null : text;
 }
 
+/** True for the numbers a `notKakaoUsers` share marks as having no KakaoTalk: a stable hash of the number. */
+export function isNotKakaoUser(recipientNo: string, share: number): boolean {
+  const [high] = hashKey([recipientNo, 'not-a-kakaotalk-user']);
+  return high / 0x1_0000_0000 < share;
+}
+
 interface SendResult {
   recipientSeq: number;
   recipientNo: string;
@@ -105,6 +114,12 @@ function sendAll(
     const text = renderTemplate(template, r.templateParameter);
     if (text === null || (r.content !== undefined && r.content !== text)) {
       results.push({ ...base, resultCode: ALIMTALK_CODES.templateMismatch, resultMessage: 'template mismatch', messageId: null });
+      return;
+    }
+    if (config.notKakaoUsers > 0 && isNotKakaoUser(r.recipientNo, config.notKakaoUsers)) {
+      // Accepted by the broker, delivered to no one: the ledger sees the attempt, the feed no delivery.
+      runtime.record(r.recipientNo, text, r.clientKey, runtime.newId(), false);
+      results.push({ ...base, resultCode: ALIMTALK_CODES.notKakaoUser, resultMessage: 'not a KakaoTalk user', messageId: null });
       return;
     }
     const original = runtime.acceptedBefore(r.clientKey);
