@@ -154,6 +154,11 @@ const Campaign = z
     pattern: z.string().optional(),
     template: z.string(),
     params: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * The provider the dispatcher falls back to for recipients the campaign's provider cannot reach
+     * (SMS for numbers that are not KakaoTalk users): each recipient must get exactly one of the two.
+     */
+    fallback: z.string().optional(),
     deadline: durationMs().optional(),
     /** The request that starts the campaign; the reference dispatcher's API by default. */
     start: StartRequest.optional(),

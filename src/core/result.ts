@@ -110,6 +110,14 @@ export const CampaignStats = z.object({
   backlog: z.array(z.tuple([z.number(), z.number()])),
   /** Why the dispatcher did not accept the campaign (refused, timed out, accepted 0), or null. Optional: older results lack it. */
   startError: z.string().nullable().optional(),
+  /**
+   * For a campaign with a fallback provider (Alimtalk falling back to SMS): which provider, how many
+   * recipients it reached, and how many got both (each a duplicate: exactly one of the two is right).
+   * Optional: only such campaigns carry it.
+   */
+  fallback: z
+    .object({ provider: z.string(), delivered: z.number().int().nonnegative(), both: z.number().int().nonnegative() })
+    .optional(),
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 

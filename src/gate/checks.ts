@@ -8,7 +8,7 @@ import type { Result } from '../core/index.ts';
 export interface Check {
   /** Stable id, also the JUnit test case name: `provider.alimtalk.duplicates`. */
   id: string;
-  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity';
+  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity' | 'fallback';
   status: 'pass' | 'fail' | 'skip';
   /** The measured value (null for validity and skipped checks). */
   actual: number | null;
@@ -107,11 +107,13 @@ export function buildChecks(result: Result): Check[] {
         continue;
       }
     }
+    const neither = c.fallback ? ` (neither the ${c.provider} message nor the ${c.fallback.provider} fallback)` : '';
     checks.push(
       c.lost > 0
-        ? fail(id, 'lost', c.lost, `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message`)
+        ? fail(id, 'lost', c.lost, `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message${neither}`)
         : pass(id, 'lost', 0, `campaign ${c.name}: all ${c.accepted} accepted recipients received it`),
     );
+    if (c.fallback) checks.push(fallbackCheck(c, c.fallback));
   }
   const { verdict, reasons } = result.validity;
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
@@ -123,6 +125,14 @@ export function buildChecks(result: Result): Check[] {
     message: `run ${verdict}${why}`,
   });
   return checks;
+}
+
+/** Exactly one of the two: a recipient who got the message and its fallback got it twice. */
+function fallbackCheck(c: Result['campaigns'][number], f: NonNullable<Result['campaigns'][number]['fallback']>): Check {
+  const id = `campaign.${c.name}.fallback`;
+  if (f.both > 0)
+    return fail(id, 'fallback', f.both, `campaign ${c.name}: ${f.both} recipient(s) got both the ${c.provider} message and the ${f.provider} fallback`);
+  return pass(id, 'fallback', 0, `campaign ${c.name}: no recipient got both; ${f.delivered} were reached through the ${f.provider} fallback`);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface CampaignSpec {
   poll: number;
   /** The dispatcher's API token, `{{token}}` in the start request. */
   token?: string;
+  /** The provider the dispatcher falls back to for recipients the first cannot reach (e.g. SMS for non-KakaoTalk users). */
+  fallback?: string;
 }
 
 /** Options for {@link runCampaign}. */
@@ -29,6 +31,8 @@ export interface CampaignOptions {
   origin: string;
   /** The campaign provider's delivery feed, shared with other campaigns on that provider. */
   tracker: ProviderTracker;
+  /** The fallback provider's feed, when the campaign has one. */
+  fallbackTracker?: ProviderTracker;
   clock: Clock;
   /** How long to track a campaign without a deadline, ms. */
   trackFor: number;
@@ -91,19 +95,20 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
   const { clock, tracker } = options;
   // Registered before the start request: a fast dispatcher's first deliveries must not be missed.
   const track = tracker.track(spec.name, spec.pattern, spec.recipients);
+  options.fallbackTracker?.adoptAsFallback(track);
   const t0 = clock.now();
   const { accepted, error } = await startCampaign(spec, options);
   const curve: [number, number][] = [];
   const backlog: [number, number][] = [];
   const window = spec.deadline !== undefined ? spec.deadline * DEADLINE_GRACE : options.trackFor;
   while (accepted > 0 && !options.signal?.aborted) {
-    await tracker.poll();
+    await Promise.all([tracker.poll(), options.fallbackTracker?.poll()]);
     const t = clock.now() - t0;
     const delivered = Math.min(track.reached, accepted);
     curve.push([t, track.reached]);
     backlog.push([t, accepted - delivered]);
     options.onProgress?.({ name: spec.name, accepted, delivered: track.reached, backlog: accepted - delivered });
-    if (tracker.error || delivered >= accepted || t >= window) break;
+    if (tracker.error || options.fallbackTracker?.error || delivered >= accepted || t >= window) break;
     await clock.sleep(Math.min(spec.poll, Math.max(0, window - t)), options.signal).catch(() => undefined);
   }
   return { spec, accepted, startError: error, t0, track, curve, backlog };
@@ -134,6 +139,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     curve: c.curve,
     backlog: c.backlog,
     startError: c.startError,
+    ...(spec.fallback !== undefined ? { fallback: { provider: spec.fallback, ...track.fallbackCounts() } } : {}),
   };
 }
 

@@ -45,6 +45,8 @@ export function createRecipientMatcher(pattern: string, count: number): (recipie
 export class CampaignTrack {
   readonly counts: Uint32Array;
   readonly firstAt: Float64Array;
+  /** Per recipient, which feeds delivered it: bit 1 the campaign's provider, bit 2 its fallback (allocated only with one). */
+  sources: Uint8Array | null = null;
   /** Recipients with at least one delivery. */
   reached = 0;
   readonly match: (recipient: string) => number;
@@ -59,8 +61,9 @@ export class CampaignTrack {
     this.match = createRecipientMatcher(pattern, count);
   }
 
-  /** Counts one delivery of recipient `index` at `at` (epoch ms). */
-  add(index: number, at: number): void {
+  /** Counts one delivery of recipient `index` at `at` (epoch ms), from the provider's feed (1) or the fallback's (2). */
+  add(index: number, at: number, source: 1 | 2 = 1): void {
+    if (this.sources) this.sources[index] = (this.sources[index] as number) | source;
     const n = (this.counts[index] as number) + 1;
     this.counts[index] = n;
     if (n === 1) {
@@ -74,6 +77,17 @@ export class CampaignTrack {
     let d = 0;
     for (let i = 0; i < this.count; i++) if ((this.counts[i] as number) > 1) d++;
     return d;
+  }
+
+  /** With a fallback: recipients the fallback reached, and those that got both (duplicates). */
+  fallbackCounts(): { delivered: number; both: number } {
+    let delivered = 0;
+    let both = 0;
+    for (const s of this.sources ?? []) {
+      if (s & 2) delivered++;
+      if (s === 3) both++;
+    }
+    return { delivered, both };
   }
 
   /** First-delivery times (epoch ms) of the reached recipients, ascending. */
@@ -94,7 +108,7 @@ export class CampaignTrack {
 export class ProviderTracker {
   private cursor = 0;
   private chain: Promise<void> = Promise.resolve();
-  private readonly tracks: CampaignTrack[] = [];
+  private readonly tracks: { track: CampaignTrack; source: 1 | 2 }[] = [];
   /** Deliveries read so far. */
   read = 0;
   /** Deliveries to recipients of no tracked campaign (e.g. an HTTP phase's messages). */
@@ -110,8 +124,18 @@ export class ProviderTracker {
   /** Registers a campaign before it starts, so no early delivery is missed. */
   track(name: string, pattern: string, count: number): CampaignTrack {
     const t = new CampaignTrack(name, pattern, count);
-    this.tracks.push(t);
+    this.tracks.push({ track: t, source: 1 });
     return t;
+  }
+
+  /**
+   * Follows another provider's campaign on this feed as its fallback (SMS for recipients who are not
+   * KakaoTalk users): a delivery here counts for that campaign's recipient like one on its own feed,
+   * so a recipient reached by both is delivered twice, a duplicate.
+   */
+  adoptAsFallback(track: CampaignTrack): void {
+    track.sources ??= new Uint8Array(track.count);
+    this.tracks.push({ track, source: 2 });
   }
 
   /** Reads the feed until caught up (or up to `until`); polls run one after another; never rejects. */
@@ -138,10 +162,10 @@ export class ProviderTracker {
 
   private dispatch(recipient: string, at: number): void {
     this.read++;
-    for (const t of this.tracks) {
-      const i = t.match(recipient);
+    for (const { track, source } of this.tracks) {
+      const i = track.match(recipient);
       if (i >= 0) {
-        t.add(i, at);
+        track.add(i, at, source);
         return;
       }
     }

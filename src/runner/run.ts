@@ -99,16 +99,17 @@ export async function runScenario(scenario: Frozen<Scenario>, options: RunOption
 }
 
 function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderTest): void {
+  const known = `known: ${Object.keys(system.providers).join(', ') || 'none'}`;
   const issues = scenario.load.flatMap((step, i) => {
     const c = step.campaign;
-    const name = c?.provider ?? c?.channel;
-    if (!c || !name || Object.hasOwn(system.providers, name)) return [];
-    return [
-      {
-        path: ['load', i, 'campaign', 'provider'],
-        message: `no mock provider \`${name}\` to track this campaign in (known: ${Object.keys(system.providers).join(', ') || 'none'})`,
-      },
-    ];
+    if (!c) return [];
+    const found: { path: (string | number)[]; message: string }[] = [];
+    const name = c.provider ?? c.channel;
+    if (name && !Object.hasOwn(system.providers, name))
+      found.push({ path: ['load', i, 'campaign', 'provider'], message: `no mock provider \`${name}\` to track this campaign in (${known})` });
+    if (c.fallback !== undefined && !Object.hasOwn(system.providers, c.fallback))
+      found.push({ path: ['load', i, 'campaign', 'fallback'], message: `no mock provider \`${c.fallback}\` to track the fallback in (${known})` });
+    return found;
   });
   if (issues.length > 0) throw new InputError('FG_CONFIG_INVALID', 'campaigns cannot be tracked', { issues });
 }

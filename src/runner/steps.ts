@@ -102,10 +102,12 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
       ...(c.start ? { start: c.start } : {}),
       poll: c.poll,
       token: ctx.scenario.system.token,
+      ...(c.fallback !== undefined ? { fallback: c.fallback } : {}),
     },
     {
       origin: ctx.system.targetUrl,
       tracker: ctx.trackers.get(provider) as ProviderTracker,
+      ...(c.fallback !== undefined ? { fallbackTracker: ctx.trackers.get(c.fallback) as ProviderTracker } : {}),
       clock: ctx.clock,
       trackFor: ctx.scenario.timeouts.campaign,
       timeout: ctx.scenario.timeouts.request,
