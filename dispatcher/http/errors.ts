@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { zodIssues } from '../../src/core/index.ts';
 import { IngestError } from '../ingest/sources.ts';
 
 /** An API error answered as `{ error, message, issues? }` with its status. */
@@ -16,7 +17,7 @@ export class ApiError extends Error {
 
 /** Turns a zod failure into a 400 that names each field. */
 export function fromZod(error: z.ZodError, what: string): ApiError {
-  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+  const issues = zodIssues(error.issues).map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
   const first = issues[0];
   return new ApiError(400, 'invalid_request', `${what}: ${first ? `${first.path}: ${first.message}` : 'invalid'}`, issues);
 }

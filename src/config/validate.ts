@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InputError, type Issue } from '../core/index.ts';
+import { InputError, zodIssues } from '../core/index.ts';
 import { suggest } from './suggest.ts';
 import { readYamlFile, type YamlSource } from './yaml-source.ts';
 
@@ -30,7 +30,18 @@ export function deepFreeze<T>(value: T): Frozen<T> {
 export function validateSource<S extends z.ZodType>(schema: S, source: YamlSource): Frozen<z.output<S>> {
   const result = schema.safeParse(source.data, { reportInput: true });
   if (result.success) return deepFreeze(result.data);
-  const issues = result.error.issues.flatMap((issue) => toIssues(schema, source, issue));
+  const issues = zodIssues(result.error.issues, {
+    locate: (path, options) => source.locate(path, options),
+    unknownKeyHint: (path, key) => {
+      const known = knownKeysAt(schema, path);
+      // Never "did you mean `median`?" for `median` itself (a key another union branch takes).
+      const near = suggest(
+        key,
+        known.filter((k) => k !== key),
+      );
+      return near ? `did you mean \`${near}\`?` : known.length > 0 ? `known keys: ${known.join(', ')}` : undefined;
+    },
+  });
   issues.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
   const noun = issues.length === 1 ? 'problem' : 'problems';
   throw new InputError('FG_CONFIG_INVALID', `${source.file}: ${issues.length} ${noun}`, { issues });
@@ -39,85 +50,6 @@ export function validateSource<S extends z.ZodType>(schema: S, source: YamlSourc
 /** Reads a YAML file and validates it: the one call config users make. */
 export async function loadConfigFile<S extends z.ZodType>(schema: S, file: string): Promise<Frozen<z.output<S>>> {
   return validateSource(schema, await readYamlFile(file));
-}
-
-type ZodIssue = z.core.$ZodIssue;
-
-function toIssues(schema: z.ZodType, source: YamlSource, issue: ZodIssue): Issue[] {
-  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(schema, path);
-    return issue.keys.map((key) => {
-      // Never "did you mean `median`?" for `median` itself (a key another union branch takes).
-      const hintKey = suggest(
-        key,
-        known.filter((k) => k !== key),
-      );
-      const hint = hintKey ? `did you mean \`${hintKey}\`?` : known.length > 0 ? `known keys: ${known.join(', ')}` : undefined;
-      return {
-        path: [...path, key],
-        message: `unknown key \`${key}\``,
-        ...(hint ? { hint } : {}),
-        location: source.locate([...path, key], { key: true }),
-      };
-    });
-  }
-  if (issue.code === 'invalid_union' && issue.input === undefined) {
-    return [{ path, message: 'is required', location: source.locate(path) }];
-  }
-  if (issue.code === 'invalid_union') {
-    // Report the branch that got furthest: one that passed the type check (its issues say why the
-    // value is wrong, e.g. "a rate cannot be negative"), the one with the fewest issues among those.
-    // A branch that has unknown keys at the union's own level is the wrong shape, however few its
-    // issues: `latency: { median: abc }` is the median/p99 form with a bad value, not a `fixed` one.
-    const typeOnly = (b: readonly ZodIssue[]) => b.every((i) => i.code === 'invalid_type' && i.path.length === 0);
-    const wrongShape = (b: readonly ZodIssue[]) => (b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0) ? 1 : 0);
-    const branches = issue.errors
-      .filter((b) => b.length > 0 && !typeOnly(b))
-      .sort((a, b) => wrongShape(a) - wrongShape(b) || a.length - b.length);
-    const best = branches[0];
-    if (best) {
-      return best.flatMap((inner) => toIssues(schema, source, { ...inner, path: [...issue.path, ...inner.path] }));
-    }
-  }
-  return [
-    { path, message: describe(issue), location: source.locate(path, { key: issue.code === 'invalid_type' && issue.input === undefined }) },
-  ];
-}
-
-function describe(issue: ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return 'is required';
-      return issue.input === null || typeof issue.input === 'object'
-        ? `expected ${article(issue.expected)}, got ${typeName(issue.input)}`
-        : `expected ${article(issue.expected)}, got ${typeName(issue.input)} ${JSON.stringify(issue.input)}`;
-    case 'too_small':
-      return issue.origin === 'array'
-        ? `needs at least ${issue.minimum} item(s)`
-        : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}${'input' in issue ? `, got ${JSON.stringify(issue.input)}` : ''}`;
-    case 'too_big':
-      return issue.origin === 'array'
-        ? `allows at most ${issue.maximum} item(s)`
-        : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}${'input' in issue ? `, got ${JSON.stringify(issue.input)}` : ''}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
-      return 'does not match any accepted form';
-    default:
-      return issue.message;
-  }
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'object') return 'map';
-  return typeof value;
 }
 
 interface ZodDefLike {

@@ -48,3 +48,4 @@ export {
   parseSize,
   round,
 } from './units.ts';
+export { type ZodIssue, type ZodIssueContext, zodIssues } from './zod-issues.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { InputError, type Issue } from './errors.ts';
+import { InputError } from './errors.ts';
+import { zodIssues } from './zod-issues.ts';
 
 /**
  * Validates a config given in code (embedding, tests, the admin API), not read from a file:
@@ -10,11 +11,6 @@ import { InputError, type Issue } from './errors.ts';
 export function parseConfigObject<S extends z.ZodType>(schema: S, input: unknown, label: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues: Issue[] = parsed.error.issues.flatMap((i) => {
-    const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    return i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ path: [...path, key], message: `unknown key \`${key}\`` }))
-      : [{ path, message: i.message }];
-  });
+  const issues = zodIssues(parsed.error.issues);
   throw new InputError('FG_CONFIG_INVALID', `${label}: ${issues.length} problem(s)`, { issues });
 }

@@ -115,9 +115,7 @@ export const CampaignStats = z.object({
    * recipients it reached, and how many got both (each a duplicate: exactly one of the two is right).
    * Optional: only such campaigns carry it.
    */
-  fallback: z
-    .object({ provider: z.string(), delivered: z.number().int().nonnegative(), both: z.number().int().nonnegative() })
-    .optional(),
+  fallback: z.object({ provider: z.string(), delivered: z.number().int().nonnegative(), both: z.number().int().nonnegative() }).optional(),
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 

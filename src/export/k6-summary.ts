@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../core/index.ts';
+import { InputError, zodIssues } from '../core/index.ts';
 
 /**
  * k6's end-of-test summary, read from either of its two JSON shapes and normalised to one.
@@ -83,11 +83,7 @@ export function parseK6Summary(text: string, file: string): K6Summary {
     if (asHandle.success) return fromHandleSummary(asHandle.data);
     const asExport = SummaryExport.safeParse(json);
     if (asExport.success && !('state' in (json as object))) return fromSummaryExport(asExport.data.metrics, file);
-    const issues = (asHandle.error?.issues ?? []).slice(0, 5).map((i) => ({
-      path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      message: i.message,
-      location: { file },
-    }));
+    const issues = zodIssues(asHandle.error?.issues ?? [], { locate: () => ({ file }) }).slice(0, 5);
     throw new InputError('FG_INPUT_INVALID', `${file}: not a k6 end-of-test summary (${WRONG_FILE_HINT})`, { issues });
   }
   throw new InputError('FG_INPUT_INVALID', `${file}: not a k6 end-of-test summary: ${refusal} (${WRONG_FILE_HINT})`);

@@ -110,7 +110,12 @@ export function buildChecks(result: Result): Check[] {
     const neither = c.fallback ? ` (neither the ${c.provider} message nor the ${c.fallback.provider} fallback)` : '';
     checks.push(
       c.lost > 0
-        ? fail(id, 'lost', c.lost, `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message${neither}`)
+        ? fail(
+            id,
+            'lost',
+            c.lost,
+            `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message${neither}`,
+          )
         : pass(id, 'lost', 0, `campaign ${c.name}: all ${c.accepted} accepted recipients received it`),
     );
     if (c.fallback) checks.push(fallbackCheck(c, c.fallback));
@@ -131,8 +136,18 @@ export function buildChecks(result: Result): Check[] {
 function fallbackCheck(c: Result['campaigns'][number], f: NonNullable<Result['campaigns'][number]['fallback']>): Check {
   const id = `campaign.${c.name}.fallback`;
   if (f.both > 0)
-    return fail(id, 'fallback', f.both, `campaign ${c.name}: ${f.both} recipient(s) got both the ${c.provider} message and the ${f.provider} fallback`);
-  return pass(id, 'fallback', 0, `campaign ${c.name}: no recipient got both; ${f.delivered} were reached through the ${f.provider} fallback`);
+    return fail(
+      id,
+      'fallback',
+      f.both,
+      `campaign ${c.name}: ${f.both} recipient(s) got both the ${c.provider} message and the ${f.provider} fallback`,
+    );
+  return pass(
+    id,
+    'fallback',
+    0,
+    `campaign ${c.name}: no recipient got both; ${f.delivered} were reached through the ${f.provider} fallback`,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InputError, type Issue, RESULT_SCHEMA_VERSION, Result } from '../core/index.ts';
+import { InputError, RESULT_SCHEMA_VERSION, Result, zodIssues } from '../core/index.ts';
 
 /** 1-based line and column of a character offset. */
 function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -48,11 +48,7 @@ export function parseResultText(text: string, file: string): Result {
   if (version === undefined) throw new InputError('FG_RESULT_INVALID', `${file}: not a floodgate result (no schemaVersion)`);
   const parsed = Result.safeParse(data);
   if (!parsed.success) {
-    const issues: Issue[] = parsed.error.issues.slice(0, 20).map((issue) => ({
-      path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
-      message: issue.message,
-      location: { file },
-    }));
+    const issues = zodIssues(parsed.error.issues, { locate: () => ({ file }) }).slice(0, 20);
     throw new InputError('FG_RESULT_INVALID', `${file}: does not match the result schema v${RESULT_SCHEMA_VERSION}`, { issues });
   }
   return parsed.data;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { InternalError, RESULT_SCHEMA_VERSION, Result } from '../core/index.ts';
+import { InternalError, RESULT_SCHEMA_VERSION, Result, zodIssues } from '../core/index.ts';
 
 /** The machine the run happened on (the result's `meta.machine`). */
 export function describeMachine(): Result['meta']['machine'] {
@@ -27,7 +27,9 @@ export type ResultParts = Omit<Result, 'schemaVersion'>;
 export function assembleResult(parts: ResultParts): Result {
   const parsed = Result.safeParse({ schemaVersion: RESULT_SCHEMA_VERSION, ...parts });
   if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    const first = zodIssues(parsed.error.issues)
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new InternalError(`the runner built a result that breaks the contract: ${first.join('; ')}`);
   }
   return parsed.data;

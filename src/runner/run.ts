@@ -106,9 +106,15 @@ function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderT
     const found: { path: (string | number)[]; message: string }[] = [];
     const name = c.provider ?? c.channel;
     if (name && !Object.hasOwn(system.providers, name))
-      found.push({ path: ['load', i, 'campaign', 'provider'], message: `no mock provider \`${name}\` to track this campaign in (${known})` });
+      found.push({
+        path: ['load', i, 'campaign', 'provider'],
+        message: `no mock provider \`${name}\` to track this campaign in (${known})`,
+      });
     if (c.fallback !== undefined && !Object.hasOwn(system.providers, c.fallback))
-      found.push({ path: ['load', i, 'campaign', 'fallback'], message: `no mock provider \`${c.fallback}\` to track the fallback in (${known})` });
+      found.push({
+        path: ['load', i, 'campaign', 'fallback'],
+        message: `no mock provider \`${c.fallback}\` to track the fallback in (${known})`,
+      });
     return found;
   });
   if (issues.length > 0) throw new InputError('FG_CONFIG_INVALID', 'campaigns cannot be tracked', { issues });
