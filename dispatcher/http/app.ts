@@ -26,8 +26,8 @@ export function buildApp(ctx: AppContext): FastifyInstance {
     const auth = request.headers.authorization;
     const fromQuery = request.url.startsWith('/v1/reports/') ? (request.query as { token?: string }).token : undefined;
     const given = auth?.startsWith('Bearer ') ? auth.slice(7) : fromQuery;
-    if (given === undefined) throw new ApiError(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
-    if (!sameToken(given, ctx.config.token)) throw new ApiError(401, 'unauthorized', 'wrong bearer token');
+    if (given === undefined) throw new ApiError('unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
+    if (!sameToken(given, ctx.config.token)) throw new ApiError('unauthorized', 'wrong bearer token');
   });
   registerCampaignRoutes(app, ctx);
   registerMessageRoutes(app, ctx);

@@ -59,10 +59,10 @@ interface Plan {
 function planFromJson(ctx: AppContext, body: unknown): Plan {
   const b = parseOr400(CampaignBody, body, 'campaign');
   if ((b.recipients === undefined) === (b.generator === undefined)) {
-    throw new ApiError(400, 'invalid_request', 'campaign: give exactly one of `recipients` or `generator`');
+    throw new ApiError('invalid_request', 'campaign: give exactly one of `recipients` or `generator`');
   }
   if (b.generator && b.generator.count > ctx.config.ingest.maxGenerated) {
-    throw new ApiError(400, 'invalid_request', `generator.count: at most ${ctx.config.ingest.maxGenerated}`);
+    throw new ApiError('invalid_request', `generator.count: at most ${ctx.config.ingest.maxGenerated}`);
   }
   const provider = resolveProvider(ctx.config, b.channel, b.provider);
   const list = b.recipients;
@@ -115,7 +115,7 @@ function replay(ctx: AppContext, key: string, hash: string, reply: FastifyReply)
   const stored = ctx.idempotency.get(key);
   if (!stored) return undefined;
   if (stored.body_hash !== hash) {
-    throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
+    throw new ApiError('idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
   }
   return reply.code(stored.status).header('idempotent-replay', 'true').send(JSON.parse(stored.response));
 }
@@ -190,8 +190,7 @@ function registerStatus(app: FastifyInstance, ctx: AppContext) {
   app.get('/v1/campaigns/:id', async (request, reply) => {
     const id = Number((request.params as { id: string }).id);
     const c = Number.isSafeInteger(id) ? ctx.outbox.campaign(id) : undefined;
-    if (!c || c.state === 'ingesting')
-      throw new ApiError(404, 'not_found', `campaign ${(request.params as { id: string }).id} does not exist`);
+    if (!c || c.state === 'ingesting') throw new ApiError('not_found', `campaign ${(request.params as { id: string }).id} does not exist`);
     const { states, uncertain, reports } = ctx.outbox.counts(id);
     const counts: Record<string, number> = Object.fromEntries(STATE_NAMES.map((name) => [name, 0]));
     for (const s of states) counts[STATE_NAMES[s.state] ?? `state${s.state}`] = s.n;

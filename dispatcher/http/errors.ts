@@ -2,16 +2,18 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { zodIssues } from '../../src/core/index.ts';
 import { IngestError } from '../ingest/sources.ts';
+import { API_ERRORS, type ApiErrorCode } from './error-catalog.ts';
 
-/** An API error answered as `{ error, message, issues? }` with its status. */
+/** An API error answered as `{ error, message, issues? }` with its code's status ({@link API_ERRORS}). */
 export class ApiError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly error: string,
+    readonly error: ApiErrorCode,
     message: string,
     readonly issues?: { path: string; message: string }[],
   ) {
     super(message);
+    this.status = API_ERRORS[error].status;
   }
 }
 
@@ -19,7 +21,7 @@ export class ApiError extends Error {
 export function fromZod(error: z.ZodError, what: string): ApiError {
   const issues = zodIssues(error.issues).map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
   const first = issues[0];
-  return new ApiError(400, 'invalid_request', `${what}: ${first ? `${first.path}: ${first.message}` : 'invalid'}`, issues);
+  return new ApiError('invalid_request', `${what}: ${first ? `${first.path}: ${first.message}` : 'invalid'}`, issues);
 }
 
 /** Parses with zod, throwing {@link ApiError}. */
@@ -37,20 +39,25 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (error instanceof ApiError) {
     return reply.code(error.status).send({ error: error.error, message: error.message, ...(error.issues ? { issues: error.issues } : {}) });
   }
-  if (error instanceof IngestError) return reply.code(error.status).send({ error: 'invalid_recipients', message: error.message });
+  if (error instanceof IngestError)
+    return reply.code(error.status).send({ error: 'invalid_recipients' satisfies ApiErrorCode, message: error.message });
   const code = (error as FastifyError).code;
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const type = request.headers['content-type'] ?? '(none)';
     const message = `content-type "${type}" is not accepted (use application/json, application/x-ndjson or text/csv)`;
-    return reply.code(415).send({ error: code, message });
+    return send(reply, 'unsupported_media_type', message);
   }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return reply.code(413).send({ error: code, message: `${error.message}: stream long recipient lists as NDJSON or CSV` });
+    return send(reply, 'body_too_large', `${error.message}: stream long recipient lists as NDJSON or CSV`);
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
-    return reply.code(status).send({ error: (error as FastifyError).code ?? 'bad_request', message: error.message });
+    return reply.code(status).send({ error: 'bad_request' satisfies ApiErrorCode, message: error.message });
   }
   request.log.error(error);
-  return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  return send(reply, 'internal', 'internal error');
+}
+
+function send(reply: FastifyReply, code: ApiErrorCode, message: string) {
+  return reply.code(API_ERRORS[code].status).send({ error: code, message });
 }

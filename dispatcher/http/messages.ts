@@ -49,7 +49,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
       const stored = headerKey === undefined ? undefined : ctx.idempotency.get(key);
       if (stored) {
         if (stored.body_hash !== hash)
-          throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
+          throw new ApiError('idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
         return { status: stored.status, body: JSON.parse(stored.response) as unknown, replay: true };
       }
       const campaign = ctx.outbox.txCampaign(provider, body.channel, body.template, now);
@@ -65,12 +65,12 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/v1/reports/:provider', async (request, reply) => {
     const name = (request.params as { provider: string }).provider;
     // Own keys only: `constructor` or `__proto__` is no provider (it would store an orphan report under it).
-    if (!Object.hasOwn(ctx.config.providers, name)) throw new ApiError(404, 'unknown_provider', `provider "${name}" is not configured`);
+    if (!Object.hasOwn(ctx.config.providers, name)) throw new ApiError('unknown_report_provider', `provider "${name}" is not configured`);
     const report = parseOr400(DELIVERY_REPORT, request.body, 'delivery report');
     const result = ctx.reports.store(name, report, Math.round(ctx.clock.now()));
     if (result === 'unknown') {
       // Not stored: the client key was not issued by this dispatcher.
-      throw new ApiError(404, 'unknown_message', `clientKey "${report.clientKey}" was not issued by this dispatcher`);
+      throw new ApiError('unknown_message', `clientKey "${report.clientKey}" was not issued by this dispatcher`);
     }
     if (result === 'orphan') {
       return reply

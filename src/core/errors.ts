@@ -13,8 +13,6 @@ export const ERROR_CATALOG = {
   FG_UNIT_INVALID: { exit: ExitCode.BadInput, description: 'a duration, size, rate, amount or percentage cannot be parsed' },
   FG_INPUT_INVALID: { exit: ExitCode.BadInput, description: 'an input value is out of its domain' },
   FG_RESULT_INVALID: { exit: ExitCode.BadInput, description: 'a result or baseline file cannot be used' },
-  FG_THRESHOLD_INVALID: { exit: ExitCode.BadInput, description: 'a threshold expression cannot be parsed' },
-  FG_RUN_INVALID: { exit: ExitCode.RunInvalid, description: 'the run cannot be trusted' },
   FG_TARGET_UNREACHABLE: { exit: ExitCode.RunInvalid, description: 'the system under test cannot be reached' },
   FG_MOCKS_UNREACHABLE: {
     exit: ExitCode.RunInvalid,
@@ -57,11 +55,28 @@ export class FloodgateError extends Error {
   }
 }
 
-/** Bad input: a config, scenario, plan, CLI argument or value (exit 4). */
-export class InputError extends FloodgateError {}
+/** The codes of {@link ERROR_CATALOG} whose exit code is `exit`. */
+export type CodeWithExit<Exit extends ExitCode> = {
+  [K in ErrorCode]: (typeof ERROR_CATALOG)[K]['exit'] extends Exit ? K : never;
+}[ErrorCode];
 
-/** The run cannot be trusted (exit 3). */
-export class RunInvalidError extends FloodgateError {}
+/** Bad input: a config, scenario, plan, CLI argument or value (exit 4); only the catalog's exit-4 codes. */
+export class InputError extends FloodgateError {
+  constructor(code: CodeWithExit<typeof ExitCode.BadInput>, message: string, options: { issues?: readonly Issue[]; cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}
+
+/** The run cannot be trusted (exit 3); only the catalog's exit-3 codes. */
+export class RunInvalidError extends FloodgateError {
+  constructor(
+    code: CodeWithExit<typeof ExitCode.RunInvalid>,
+    message: string,
+    options: { issues?: readonly Issue[]; cause?: unknown } = {},
+  ) {
+    super(code, message, options);
+  }
+}
 
 /** A defect in floodgate (exit 5). */
 export class InternalError extends FloodgateError {

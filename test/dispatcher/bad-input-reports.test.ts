@@ -39,7 +39,7 @@ describe('POST /v1/reports/:provider with a prototype key as the provider', () =
     const before = reportCount();
     const answer = await report(`/v1/reports/${name}`, { messageId: 'm-proto', resultCode: '1000', reportTime: '2026-11-30T10:00:00Z' });
     expect(answer.status).toBe(404);
-    expect(answer.json).toMatchObject({ error: 'unknown_provider', message: `provider "${name}" is not configured` });
+    expect(answer.json).toMatchObject({ error: 'unknown_report_provider', message: `provider "${name}" is not configured` });
     expect(reportCount()).toBe(before);
   });
 });
