@@ -1,0 +1,144 @@
+import type { Clock, Rng } from '../core/index.ts';
+import { createRng } from '../core/index.ts';
+import { type SearchAnswer, type SearchPlan, type SearchProbe, searchCapacity } from './capacity-search.ts';
+import { judgeProbe, measureProbe, type ProbeRunOptions, type SearchBudget } from './search-probe.ts';
+import { createRequestFactory, type TemplateSpec } from './templates.ts';
+
+/** A capacity search as the runner needs it (the schema's `search` step, resolved). */
+export interface SearchSpec extends SearchPlan {
+  name: string;
+  templates: readonly TemplateSpec[];
+  recipients: { count: number; pattern: string };
+  arrival: 'uniform' | 'poisson';
+  /** How long each rate is held, ms. */
+  stepDuration: number;
+  /** Pause after each probe, ms. */
+  cooldown: number;
+  budget: SearchBudget;
+  /** The rate the plan (or the scenario) needs, per second, or null. */
+  target: number | null;
+}
+
+/** Where and how the probes run. */
+export interface SearchEnv {
+  origin: string;
+  clock: Clock;
+  seed: string;
+  token: string;
+  timeout: number;
+  maxInFlight: number;
+  connections: number;
+  lateLimit: number;
+  lagInvalid: number;
+  drain: number;
+  signal?: AbortSignal;
+  /** Called after each probe (progress). */
+  onProbe?: (probe: SearchProbe) => void;
+}
+
+/** A finished search, as result.json carries it (`searches[]`). */
+export interface SearchStats extends Omit<SearchAnswer, 'probes'> {
+  name: string;
+  budget: SearchBudget;
+  from: number;
+  to: number;
+  stepDuration: number;
+  target: number | null;
+  /** (rate - target) / target, or null without a target or an answer. */
+  headroom: number | null;
+  /** One line: "holds 412/s at p95 < 200ms; the plan needs 375/s: 10% headroom". */
+  summary: string;
+  probes: SearchProbe[];
+}
+
+/** Runs a capacity search against the target: open-model probes, bisection, a repeat of the boundary. */
+export async function runSearchStep(spec: SearchSpec, env: SearchEnv): Promise<SearchStats> {
+  const rng = createRng(`${env.seed}:${spec.name}`);
+  const requests = () =>
+    createRequestFactory(spec.templates, { rng, clock: env.clock, recipients: spec.recipients, vars: { token: env.token } });
+  let count = 0;
+  // A short discarded step first: connections, JIT and the target's caches warm up outside the answer.
+  await measureProbe(spec.from, probeOptions(spec, env, requests, rng, Math.min(1000, spec.stepDuration)));
+  const answer = await searchCapacity(spec, async (rate) => {
+    if (env.signal?.aborted) return aborted(rate);
+    const measure = await measureProbe(rate, probeOptions(spec, env, requests, rng, spec.stepDuration));
+    const outcome = env.signal?.aborted ? aborted(rate) : judgeProbe(measure, spec.budget, { lagInvalid: env.lagInvalid });
+    env.onProbe?.({ ...outcome, index: ++count, role: 'step' });
+    return outcome;
+  });
+  return describeSearch(spec, answer);
+}
+
+function probeOptions(
+  spec: SearchSpec,
+  env: SearchEnv,
+  requests: ProbeRunOptions['requests'],
+  rng: Rng,
+  duration: number,
+): ProbeRunOptions {
+  return {
+    origin: env.origin,
+    requests,
+    arrival: spec.arrival,
+    rng,
+    duration,
+    cooldown: spec.cooldown,
+    clock: env.clock,
+    timeout: env.timeout,
+    maxInFlight: env.maxInFlight,
+    connections: env.connections,
+    lateLimit: env.lateLimit,
+    drain: env.drain,
+    ...(env.signal ? { signal: env.signal } : {}),
+  };
+}
+
+/** Adds the spec's facts, the headroom against the target and the one-line summary to an answer. */
+export function describeSearch(spec: SearchSpec, answer: SearchAnswer): SearchStats {
+  const headroom = spec.target && answer.rate !== null ? (answer.rate - spec.target) / spec.target : null;
+  return {
+    name: spec.name,
+    budget: spec.budget,
+    from: spec.from,
+    to: spec.to,
+    stepDuration: spec.stepDuration,
+    target: spec.target,
+    headroom,
+    summary: summaryLine(spec, answer.rate, headroom),
+    ...answer,
+  };
+}
+
+function summaryLine(spec: SearchSpec, rate: number | null, headroom: number | null): string {
+  const budget = budgetText(spec.budget);
+  const holds = rate === null ? `holds no rate from ${spec.from}/s at ${budget}` : `holds ${Math.floor(rate)}/s at ${budget}`;
+  if (!spec.target) return holds;
+  const need = `the plan needs ${round(spec.target)}/s`;
+  if (headroom === null) return `${holds}; ${need}: FAIL`;
+  const pct = Math.round(headroom * 100);
+  return pct >= 0 ? `${holds}; ${need}: ${pct}% headroom` : `${holds}; ${need}: ${-pct}% short`;
+}
+
+/** "p95 < 200ms, errors < 1%". */
+export function budgetText(b: SearchBudget): string {
+  const parts = (['p50', 'p95', 'p99', 'avg'] as const).flatMap((k) => (b[k] === undefined ? [] : [`${k} < ${b[k]}ms`]));
+  return [...parts, `errors < ${round(b.errors * 100)}%`].join(', ');
+}
+
+function aborted(rate: number) {
+  return {
+    rate,
+    status: 'invalid' as const,
+    reasons: ['the run was aborted'],
+    sustainable: rate,
+    marginal: false,
+    latency: { p50: null, p95: null, p99: null },
+    errorRate: null,
+    dropped: 0,
+    growth: null,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
