@@ -25,6 +25,7 @@ export {
   ProviderStats,
   RESULT_SCHEMA_VERSION,
   Result,
+  SearchStats,
   Series,
   SweepStats,
   ThresholdOutcome,

@@ -18,7 +18,7 @@ export interface ProbeOutcome {
    * when latency did not grow.
    */
   sustainable: number;
-  /** True when every broken bound was within 1.5x of its budget: worth a second try on a noisy machine. */
+  /** True when the failure may be noise (every bound within 1.5x, or no growing queue behind it): worth a second try. */
   marginal: boolean;
   /** Latency percentiles (ms, from the intended send), for the chart and the report. */
   latency: { p50: number | null; p95: number | null; p99: number | null };
@@ -48,8 +48,12 @@ export interface SearchPlan {
   resolution: number;
   /** At most this many probes in all (retries and repeats included). */
   maxProbes: number;
-  /** Re-run a marginal failure once before believing it (noise on a shared machine). */
+  /** Re-run a failure that may be noise once before believing it (a shared machine). */
   retryMarginal: boolean;
+  /** Re-run an invalid step (the generator lagged) up to this many times (default 0). */
+  retryInvalid?: number;
+  /** Waits before the n-th retry of an invalid step, so a burst of other work on the machine passes. */
+  pause?: (attempt: number) => Promise<void>;
 }
 
 /** The search's answer and how sure it is. */
@@ -82,7 +86,7 @@ export type Probe = (rate: number) => Promise<ProbeOutcome>;
  * capped at `to`) until one fails; bisection between the last held and the first failed until
  * the bracket is within `resolution`; the boundary step is then repeated, and if the repeat
  * fails the bracket moves down to the next rate that held and bisection resumes. A marginal
- * failure or an invalid step is retried once (it holds if the retry holds) so one noisy second does not end the
+ * failure that may be noise is retried once (it holds if the retry holds), an invalid step a few times, so one noisy second does not end the
  * climb, while a rate far over capacity fails at once. An `invalid` step (the generator could
  * not drive the rate) caps the search: the answer is then a lower bound on the system, said so.
  */
@@ -95,13 +99,17 @@ export async function searchCapacity(plan: SearchPlan, probe: Probe): Promise<Se
     return entry;
   };
   const budgetLeft = () => probes.length < plan.maxProbes;
-  // One decision per rate: a marginal failure gets one more try.
+  // One decision per rate: a failure that may be noise gets one more try; an invalid step (the
+  // generator lagged: a busy machine) up to `retryInvalid` more, each after a longer pause.
   const decide = async (rate: number, role: SearchProbe['role']): Promise<SearchProbe> => {
-    const first = await run(rate, role);
-    // An invalid step (the generator lagged: a busy machine) is retried like a marginal failure.
-    const worthRetry = first.status === 'invalid' || (first.status === 'failed' && first.marginal);
-    if (!worthRetry || !plan.retryMarginal || !budgetLeft()) return first;
-    return run(rate, 'retry');
+    let p = await run(rate, role);
+    if (p.status === 'failed' && p.marginal && plan.retryMarginal && budgetLeft()) p = await run(rate, 'retry');
+    for (let i = 1; p.status === 'invalid' && i <= (plan.retryInvalid ?? 0) && budgetLeft(); i++) {
+      await plan.pause?.(i);
+      p = await run(rate, 'retry');
+      if (p.status === 'failed' && p.marginal && plan.retryMarginal && budgetLeft()) p = await run(rate, 'retry');
+    }
+    return p;
   };
 
   const held: SearchProbe[] = [];

@@ -1,6 +1,6 @@
-import type { Clock, Rng } from '../core/index.ts';
+import type { Clock, Rng, SearchStats } from '../core/index.ts';
 import { createRng } from '../core/index.ts';
-import { type SearchAnswer, type SearchPlan, type SearchProbe, searchCapacity } from './capacity-search.ts';
+import { type ProbeOutcome, type SearchAnswer, type SearchPlan, searchCapacity } from './capacity-search.ts';
 import { judgeProbe, measureProbe, type ProbeRunOptions, type SearchBudget } from './search-probe.ts';
 import { createRequestFactory, type TemplateSpec } from './templates.ts';
 
@@ -33,22 +33,7 @@ export interface SearchEnv {
   drain: number;
   signal?: AbortSignal;
   /** Called after each probe (progress). */
-  onProbe?: (probe: SearchProbe) => void;
-}
-
-/** A finished search, as result.json carries it (`searches[]`). */
-export interface SearchStats extends Omit<SearchAnswer, 'probes'> {
-  name: string;
-  budget: SearchBudget;
-  from: number;
-  to: number;
-  stepDuration: number;
-  target: number | null;
-  /** (rate - target) / target, or null without a target or an answer. */
-  headroom: number | null;
-  /** One line: "holds 412/s at p95 < 200ms; the plan needs 375/s: 10% headroom". */
-  summary: string;
-  probes: SearchProbe[];
+  onProbe?: (probe: ProbeOutcome) => void;
 }
 
 /** Runs a capacity search against the target: open-model probes, bisection, a repeat of the boundary. */
@@ -56,14 +41,14 @@ export async function runSearchStep(spec: SearchSpec, env: SearchEnv): Promise<S
   const rng = createRng(`${env.seed}:${spec.name}`);
   const requests = () =>
     createRequestFactory(spec.templates, { rng, clock: env.clock, recipients: spec.recipients, vars: { token: env.token } });
-  let count = 0;
   // A short discarded step first: connections, JIT and the target's caches warm up outside the answer.
   await measureProbe(spec.from, probeOptions(spec, env, requests, rng, Math.min(1000, spec.stepDuration)));
-  const answer = await searchCapacity(spec, async (rate) => {
+  const pause = (attempt: number) => env.clock.sleep(2000 * attempt, env.signal).catch(() => undefined);
+  const answer = await searchCapacity({ retryInvalid: 3, pause, ...spec }, async (rate) => {
     if (env.signal?.aborted) return aborted(rate);
     const measure = await measureProbe(rate, probeOptions(spec, env, requests, rng, spec.stepDuration));
     const outcome = env.signal?.aborted ? aborted(rate) : judgeProbe(measure, spec.budget, { lagInvalid: env.lagInvalid });
-    env.onProbe?.({ ...outcome, index: ++count, role: 'step' });
+    env.onProbe?.(outcome);
     return outcome;
   });
   return describeSearch(spec, answer);
@@ -93,7 +78,7 @@ function probeOptions(
   };
 }
 
-/** Adds the spec's facts, the headroom against the target and the one-line summary to an answer. */
+/** Adds the spec's facts, the headroom against the target and the one-line summary to an answer (result.json's `searches[]`). */
 export function describeSearch(spec: SearchSpec, answer: SearchAnswer): SearchStats {
   const headroom = spec.target && answer.rate !== null ? (answer.rate - spec.target) / spec.target : null;
   return {

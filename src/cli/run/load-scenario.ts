@@ -58,6 +58,7 @@ export async function loadScenario(
   const providers = isObject(data?.system?.providers) ? Object.keys(data.system.providers) : [];
   issues.push(...embeddedMockIssues(source, data?.system?.providers));
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
+  const searches = scenario?.load.flatMap((s) => (s.search?.name ? [s.search.name] : []));
   // The series the monitors keep, as the runner names them (`<monitor>.<metric or as>`).
   const series = scenario?.monitors.prometheus.flatMap((m) =>
     m.series.map((entry) => {
@@ -65,7 +66,12 @@ export async function loadScenario(
       return m.name ? `${m.name}.${as}` : as;
     }),
   );
-  const built = buildThresholds(thresholdSpec, { providers, ...(campaigns ? { campaigns } : {}), ...(series ? { series } : {}) });
+  const built = buildThresholds(thresholdSpec, {
+    providers,
+    ...(campaigns ? { campaigns } : {}),
+    ...(searches ? { searches } : {}),
+    ...(series ? { series } : {}),
+  });
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
   if (scenario) {
     issues.push(...templateIssues(scenario, source.locate));
