@@ -58,6 +58,8 @@ for (let i = 1; i <= RUNS; i++) {
       lateLimit: 1000,
       lagInvalid: 50,
       drain: 10_000,
+      onProbe: (p) =>
+        process.stderr.write(`  ${p.rate.toFixed(1)}/s ${p.status} p95 ${p.latency.p95?.toFixed(0) ?? '-'}ms ${p.reasons.join('; ')}\n`),
     });
     const ratio = stats.rate === null ? null : stats.rate / server.trueRate;
     const ok = ratio !== null && ratio >= 0.9 && ratio <= 1;
