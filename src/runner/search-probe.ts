@@ -21,6 +21,8 @@ export interface ProbeMeasure {
   rate: number;
   sent: number;
   failures: number;
+  /** Failures by class (`http_5xx`, `connect`, `timeout`, ...), to say what failed. */
+  failedBy?: Record<string, number>;
   dropped: { inflight: number; late: number };
   scheduleLagP99: number | null;
   latency: { p50: number | null; p95: number | null; p99: number | null; avg: number | null };
@@ -91,6 +93,12 @@ export function judgeProbe(m: ProbeMeasure, budget: SearchBudget, tol: ProbeTole
   };
 }
 
+// " (connect 40, http_5xx 2)"
+function classes(by: Record<string, number> | undefined): string {
+  const parts = Object.entries(by ?? {}).filter(([, n]) => n > 0);
+  return parts.length === 0 ? '' : ` (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+}
+
 /** Latency growth a stable queue may show, ms per second over a step whose thirds are `span` s apart. */
 export function growthAllowance(budget: SearchBudget, span: number): number {
   const bounds = [budget.p50, budget.p95, budget.p99, budget.avg].filter((b): b is number => b !== undefined);
@@ -152,6 +160,7 @@ export function summarise(rate: number, totals: RecorderTotals, samples: readonl
     rate,
     sent: totals.requests,
     failures,
+    failedBy: { ...totals.errors, ...(totals.timeouts > 0 ? { timeout: totals.timeouts } : {}) },
     dropped: { ...totals.droppedBy },
     scheduleLagP99: totals.scheduleLag.p99,
     latency: { p50: l.p50, p95: l.p95, p99: l.p99, avg: l.mean },

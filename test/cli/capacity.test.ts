@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseBudgetFlag, toCapacityScenario } from '../../src/cli/commands/capacity.ts';
+import { loadScenario } from '../../src/cli/run/load-scenario.ts';
+import { createPlanValueResolver } from '../../src/cli/run/plan-values.ts';
+import { cli } from '../helpers/cli.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const STORY_1 = `${root}scenarios/mail-morning-30k.yaml`;
+
+async function story1() {
+  const resolve = createPlanValueResolver();
+  return loadScenario(STORY_1, { scale: 0.01, resolvePlanValue: (plan, value) => resolve(`${root}${plan}`, value) });
+}
+
+describe('floodgate capacity: a phase becomes a search', () => {
+  it("takes story 1's site phase, its budget from the scenario's thresholds and the plan's 375/s as the target", async () => {
+    const loaded = await story1();
+    const { scenario, thresholds } = toCapacityScenario(loaded.scenario, loaded.thresholds, {});
+    const search = scenario.load.find((s) => s.search)?.search;
+    expect(search).toMatchObject({ name: 'site-mix', targetTps: 375, from: 93.8, to: 750, budget: { p95: 200, avg: 200, errors: 0.01 } });
+    expect(search?.templates?.map((t) => t.name)).toEqual(['answer-detail', 'question-list', 'subscribe']);
+    // The campaign still runs alongside; the phase's own stages are gone.
+    expect(scenario.load.map((s) => Object.keys(s)[0])).toEqual(['campaign', 'search']);
+    expect(thresholds.map((t) => `${t.metric}: ${t.expression.source}`)).toEqual(['search.site-mix.rate: >= 375']);
+  });
+
+  it('reads --budget part by part', () => {
+    expect(parseBudgetFlag('p95=200ms, errors=2%')).toEqual({ p95: 200, errors: 0.02 });
+    expect(() => parseBudgetFlag('p90=1s')).toThrow('unknown bound "p90"');
+  });
+
+  it('lets flags override the budget and the range', async () => {
+    const loaded = await story1();
+    const { scenario } = toCapacityScenario(loaded.scenario, loaded.thresholds, { p99: 500, errors: 0.02, from: 10, to: 100 });
+    expect(scenario.load[1]?.search).toMatchObject({ budget: { p99: 500, errors: 0.02 }, from: 10, to: 100 });
+  });
+
+  it('names the phases there are when --phase matches none', async () => {
+    const loaded = await story1();
+    expect(() => toCapacityScenario(loaded.scenario, loaded.thresholds, { phase: 'site' })).toThrow(
+      'no phases step named `site` to search (phases: site-mix)',
+    );
+  });
+
+  it('refuses a bad flag with exit 4 and one line, before anything starts', async () => {
+    const bad = await cli(['capacity', STORY_1, '--budget', 'p95=fast']);
+    expect(bad.code).toBe(4);
+    expect(bad.err).toContain('--budget p95 cannot be read: "fast"');
+    expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+});
