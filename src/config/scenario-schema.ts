@@ -102,9 +102,27 @@ const Stage = z
   .strict()
   .refine((s) => s.duration > 0, { message: 'a stage needs a duration above 0', path: ['duration'] });
 
+/**
+ * A phase whose requests are transactional (sign-up codes, OTP) sharing the dispatcher with bulk
+ * campaigns: its latency is measured apart while no campaign runs and while one drains, and the
+ * `isolation.<phase>` check fails when the campaign pushes it past `budget` or `ratio` x alone.
+ */
+const Transactional = z
+  .object({
+    budget: z
+      .object({ p50: durationMs().optional(), p95: durationMs().optional(), p99: durationMs().optional(), avg: durationMs().optional() })
+      .strict()
+      .refine((b) => [b.p50, b.p95, b.p99, b.avg].some((v) => v !== undefined), {
+        message: 'give at least one latency bound: p50, p95, p99 or avg (e.g. `p95: 200ms`)',
+      }),
+    ratio: z.number().gt(1).optional(),
+  })
+  .strict();
+
 const Phases = z
   .object({
     name: z.string().optional(),
+    transactional: Transactional.optional(),
     target: TargetLine.optional(),
     headers: Headers.optional(),
     body: z.unknown().optional(),

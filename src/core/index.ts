@@ -20,6 +20,7 @@ export { ExitCode } from './exit-codes.ts';
 export { parseConfigObject } from './parse-object.ts';
 export {
   CampaignStats,
+  IsolationStats,
   LatencySummary,
   PENDING_VERDICT,
   ProviderStats,

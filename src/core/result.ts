@@ -197,6 +197,19 @@ export const SearchStats = z.object({
 });
 export type SearchStats = z.infer<typeof SearchStats>;
 
+/** A transactional phase's latency alone and while campaigns drained (`phases[].transactional`). */
+export const IsolationStats = z.object({
+  phase: z.string(),
+  budget: z.object({ p50: z.number().optional(), p95: z.number().optional(), p99: z.number().optional(), avg: z.number().optional() }),
+  /** The most the campaign may multiply the alone latency by, or null. */
+  ratio: z.number().nullable(),
+  /** Requests of the phase that completed while no campaign was running. */
+  alone: LatencySummary,
+  /** Requests of the phase that completed while a campaign was draining. */
+  duringCampaign: LatencySummary,
+});
+export type IsolationStats = z.infer<typeof IsolationStats>;
+
 /** A scraped series (Prometheus) or a generator/dispatcher gauge. */
 export const Series = z.object({
   name: z.string(),
@@ -268,6 +281,8 @@ export const Result = z.object({
   sweeps: z.array(SweepStats),
   /** Capacity searches (`search` steps). Optional: older results lack it. */
   searches: z.array(SearchStats).optional(),
+  /** Transactional phases measured alone and during campaigns. Optional: older results lack it. */
+  isolation: z.array(IsolationStats).optional(),
   series: z.array(Series),
   generator: z.object({
     eventLoopLagP99: z.number().nullable(),

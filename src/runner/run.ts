@@ -3,6 +3,7 @@ import {
   type CampaignStats,
   type Clock,
   InputError,
+  type IsolationStats,
   PENDING_VERDICT,
   type ProviderStats,
   type Result,
@@ -168,6 +169,10 @@ async function drive(
   const sweeps: SweepStats[] = [];
   const campaigns: TrackedCampaign[] = [];
   const searches: SearchStats[] = [];
+  const isolation: IsolationStats[] = [];
+  const campaignLabels = new Set(scenario.load.flatMap((s) => (s.campaign ? [s.campaign.name ?? 'campaign'] : [])));
+  ctx.campaignsActive = () => [...active].some((label) => campaignLabels.has(label));
+  ctx.onIsolation = (stats) => isolation.push(stats);
   // Every step starts at the run's start plus its delay (a phase's delay is its schedule offset).
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
     await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
@@ -194,7 +199,18 @@ async function drive(
     progress.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
-  return finish(scenario, system, options, { runStart, recorder, monitors, sweeps, searches, campaigns, trackers, session, endSession });
+  return finish(scenario, system, options, {
+    runStart,
+    recorder,
+    monitors,
+    sweeps,
+    searches,
+    isolation,
+    campaigns,
+    trackers,
+    session,
+    endSession,
+  });
 }
 
 interface Collected {
@@ -203,6 +219,7 @@ interface Collected {
   monitors: Monitors;
   sweeps: SweepStats[];
   searches: SearchStats[];
+  isolation: IsolationStats[];
   campaigns: TrackedCampaign[];
   trackers: ReadonlyMap<string, ProviderTracker>;
   session: MockSession;
@@ -274,6 +291,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     campaigns: campaigns as CampaignStats[],
     sweeps: c.sweeps,
     ...(c.searches.length > 0 ? { searches: c.searches } : {}),
+    ...(c.isolation.length > 0 ? { isolation: c.isolation } : {}),
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
     thresholds: [],

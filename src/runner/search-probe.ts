@@ -93,12 +93,6 @@ export function judgeProbe(m: ProbeMeasure, budget: SearchBudget, tol: ProbeTole
   };
 }
 
-// " (connect 40, http_5xx 2)"
-function classes(by: Record<string, number> | undefined): string {
-  const parts = Object.entries(by ?? {}).filter(([, n]) => n > 0);
-  return parts.length === 0 ? '' : ` (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})`;
-}
-
 /** Latency growth a stable queue may show, ms per second over a step whose thirds are `span` s apart. */
 export function growthAllowance(budget: SearchBudget, span: number): number {
   const bounds = [budget.p50, budget.p95, budget.p99, budget.avg].filter((b): b is number => b !== undefined);

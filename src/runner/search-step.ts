@@ -43,7 +43,8 @@ export async function runSearchStep(spec: SearchSpec, env: SearchEnv): Promise<S
     createRequestFactory(spec.templates, { rng, clock: env.clock, recipients: spec.recipients, vars: { token: env.token } });
   // A short discarded step first: connections, JIT and the target's caches warm up outside the answer.
   await measureProbe(spec.from, probeOptions(spec, env, requests, rng, Math.min(1000, spec.stepDuration)));
-  const pause = (attempt: number) => env.clock.sleep(2000 * attempt, env.signal).catch(() => undefined);
+  // 5, 10, 20 s: long enough for a burst of other work on a shared machine (a type check, a build) to pass.
+  const pause = (attempt: number) => env.clock.sleep(5000 * 2 ** (attempt - 1), env.signal).catch(() => undefined);
   const answer = await searchCapacity({ retryInvalid: 3, pause, ...spec }, async (rate) => {
     if (env.signal?.aborted) return aborted(rate);
     const measure = await measureProbe(rate, probeOptions(spec, env, requests, rng, spec.stepDuration));

@@ -8,9 +8,10 @@ import {
   type SearchStep,
   type SweepStep,
 } from '../config/index.ts';
-import { type Clock, createRng, type SearchStats, type SweepStats } from '../core/index.ts';
+import { type Clock, createRng, type IsolationStats, type SearchStats, type SweepStats } from '../core/index.ts';
 import { runCampaign, type TrackedCampaign } from './campaign.ts';
 import type { ProviderTracker } from './delivery-tracker.ts';
+import { createIsolationRecorder } from './isolation.ts';
 import { runPacer } from './pacer.ts';
 import type { Recorder } from './recorder.ts';
 import { buildSchedule } from './schedule.ts';
@@ -33,6 +34,10 @@ export interface StepContext {
   /** Each provider's delivery-feed reader (run-scoped), shared by the campaigns on it. */
   trackers: ReadonlyMap<string, ProviderTracker>;
   onCampaignProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
+  /** Is any campaign running (started, not yet tracked to its end)? For transactional phases. */
+  campaignsActive?: () => boolean;
+  /** Receives a transactional phase's latency alone and during campaigns. */
+  onIsolation?: (stats: IsolationStats) => void;
 }
 
 /** Drives an arrival-rate phase through the open-model pacer, recording into the shared recorder. */
@@ -48,6 +53,8 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
   const templates = p.templates ?? [
     { method: p.target?.method ?? 'GET', path: p.target?.path ?? '/', headers: p.headers ?? {}, body: p.body },
   ];
+  // A transactional phase also keeps its latency apart: alone, and while a campaign drains.
+  const isolation = p.transactional ? createIsolationRecorder(ctx.recorder, ctx.campaignsActive ?? (() => false)) : undefined;
   await runPacer({
     origin: ctx.system.targetUrl,
     schedule: buildSchedule(stages, { arrival: p.arrival, rng }),
@@ -57,7 +64,7 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
       recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool,
       vars: { token: scenario.system.token },
     }),
-    recorder: ctx.recorder,
+    recorder: isolation?.recorder ?? ctx.recorder,
     clock,
     runStart: ctx.runStart,
     phaseOffset: p.delay,
@@ -69,6 +76,7 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
     abortDrain: ctx.abortDrain,
     signal: ctx.signal,
   });
+  if (isolation && p.transactional) ctx.onIsolation?.(isolation.finish(p.name ?? 'phases', p.transactional));
 }
 
 /** Runs a closed-loop sweep with autocannon and the injected USL fit. */
