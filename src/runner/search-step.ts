@@ -39,8 +39,10 @@ export interface SearchEnv {
 /** Runs a capacity search against the target: open-model probes, bisection, a repeat of the boundary. */
 export async function runSearchStep(spec: SearchSpec, env: SearchEnv): Promise<SearchStats> {
   const rng = createRng(`${env.seed}:${spec.name}`);
-  const requests = () =>
-    createRequestFactory(spec.templates, { rng, clock: env.clock, recipients: spec.recipients, vars: { token: env.token } });
+  // One factory for every probe: `{{seq}}` and `{{uuid}}` go on counting, so a probe never repeats
+  // an earlier probe's request (a sign-up to `new-{{seq}}@...` would otherwise be a duplicate send).
+  const factory = createRequestFactory(spec.templates, { rng, clock: env.clock, recipients: spec.recipients, vars: { token: env.token } });
+  const requests = () => factory;
   // A short discarded step first: connections, JIT and the target's caches warm up outside the answer.
   await measureProbe(spec.from, probeOptions(spec, env, requests, rng, Math.min(1000, spec.stepDuration)));
   // 5, 10, 20 s: long enough for a burst of other work on a shared machine (a type check, a build) to pass.

@@ -50,3 +50,12 @@ describe('floodgate capacity: a phase becomes a search', () => {
     expect(bad.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('floodgate capacity flags', () => {
+  it('runs without optional flags: only a flag given is read', async () => {
+    // An unreachable target: the flags parsed, the scenario loaded, the run refused as INVALID (exit 3).
+    const r = await cli(['capacity', STORY_1, '--scale', '0.01', '--target', 'http://127.0.0.1:9', '--out', '/tmp/fg-capacity-cli-test']);
+    expect(r.err).not.toContain('cannot be read');
+    expect(r.code).toBe(3);
+  });
+});

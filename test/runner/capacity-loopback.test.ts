@@ -56,3 +56,52 @@ describe('capacity search over loopback', () => {
     expect(stats.summary).toMatch(/^holds (\d+\/s|no rate from 50\/s) at p95 < 100ms, errors < 1%; the plan needs 150\/s: /);
   });
 });
+
+describe('search probes', () => {
+  it('go on counting {{seq}} across probes, so no request of one probe repeats another', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const sink = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = sink.address() as { port: number };
+      await runSearchStep(
+        {
+          name: 'seq',
+          templates: [{ method: 'GET', path: '/new-{{seq}}', headers: {} }],
+          recipients: { count: 10, pattern: 'u-{n}' },
+          arrival: 'uniform',
+          stepDuration: 1000,
+          cooldown: 0,
+          budget: { p95: 1000, errors: 0.5 },
+          target: null,
+          from: 20,
+          to: 40,
+          growth: 2,
+          resolution: 0.5,
+          maxProbes: 3,
+          retryMarginal: false,
+        },
+        {
+          origin: `http://127.0.0.1:${port}`,
+          clock: systemClock,
+          seed: 's',
+          token: 'unused-token',
+          timeout: 2000,
+          maxInFlight: 100,
+          connections: 16,
+          lateLimit: 1000,
+          lagInvalid: 5000,
+          drain: 2000,
+        },
+      );
+      expect(seen.length).toBeGreaterThan(40);
+      expect(new Set(seen).size).toBe(seen.length);
+    } finally {
+      await new Promise<void>((r) => sink.close(() => r()));
+    }
+  });
+});

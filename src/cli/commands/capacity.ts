@@ -179,7 +179,7 @@ export function createCapacityCommand(wiring: RunWiring = RUN_WIRING): Command {
         ...defined({
           from: numberFlag('capacity', 'from', values.from),
           to: numberFlag('capacity', 'to', values.to),
-          step: flagValue(parseDuration, 'step', values.step),
+          step: values.step === undefined ? undefined : flagValue(parseDuration, 'step', values.step),
         }),
       };
       const planValues = wiring.resolvePlanValue;
