@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBudgetFlag, toCapacityScenario } from '../../src/cli/commands/capacity.ts';
 import { loadScenario } from '../../src/cli/run/load-scenario.ts';
 import { createPlanValueResolver } from '../../src/cli/run/plan-values.ts';
+import type { FloodgateError } from '../../src/core/index.ts';
 import { cli } from '../helpers/cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,5 +58,24 @@ describe('floodgate capacity flags', () => {
     const r = await cli(['capacity', STORY_1, '--scale', '0.01', '--target', 'http://127.0.0.1:9', '--out', '/tmp/fg-capacity-cli-test']);
     expect(r.err).not.toContain('cannot be read');
     expect(r.code).toBe(3);
+  });
+});
+
+describe('search steps at load time', () => {
+  it('refuse an unknown {{field}} in a search request, with its position', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'fg-search-'));
+    try {
+      const file = join(dir, 's.yaml');
+      await writeFile(file, 'name: s\nload:\n  - search: { target: "GET /x/{{nope}}", budget: { p95: 200ms }, from: 10, to: 20 }\n');
+      const error = await loadScenario(file, { scale: 1 }).catch((e: FloodgateError) => e);
+      expect((error as FloodgateError).issues.map((i) => `${i.location?.line}: ${i.message}`)).toEqual([
+        '3: unknown template field {{nope}}',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -125,6 +125,11 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       for (const [j, t] of p.templates.entries()) check(t, ['load', i, 'phases', 'templates', j], { token: 1 });
     } else if (p?.target)
       check({ ...p.target, ...(p.headers ? { headers: p.headers } : {}), body: p.body }, ['load', i, 'phases', 'target'], { token: 1 });
+    const s = step.search;
+    if (s?.templates) {
+      for (const [j, t] of s.templates.entries()) check(t, ['load', i, 'search', 'templates', j], { token: 1 });
+    } else if (s?.target)
+      check({ ...s.target, ...(s.headers ? { headers: s.headers } : {}), body: s.body }, ['load', i, 'search', 'target'], { token: 1 });
     const c = step.campaign;
     if (c?.start)
       check(c.start, ['load', i, 'campaign', 'start'], {
