@@ -167,7 +167,8 @@ export const SEARCH_DEFAULTS = {
   cooldown: 500,
   growth: 1.5,
   resolution: 0.02,
-  maxProbes: 20,
+  /** Retries of noisy and invalid steps count too: a busy machine needs room for them. */
+  maxProbes: 30,
 } as const;
 
 /** What must hold at a rate for the capacity search: latency bounds from the intended send, and a failure share. */

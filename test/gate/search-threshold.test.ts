@@ -42,7 +42,7 @@ describe('search steps in a scenario', () => {
   it('parse with their defaults and a name, and keep their step length under --scale', () => {
     const s = parse(SEARCH);
     const step = s.load[0]?.search;
-    expect(step).toMatchObject({ name: 'site', from: 50, to: 800, targetTps: 375, stepDuration: 5000, resolution: 0.02, maxProbes: 20 });
+    expect(step).toMatchObject({ name: 'site', from: 50, to: 800, targetTps: 375, stepDuration: 5000, resolution: 0.02, maxProbes: 30 });
     expect(step?.budget).toEqual({ p95: 200, errors: 0.01 });
     expect(scaleScenario(s, 0.01).load[0]?.search?.stepDuration).toBe(5000);
   });
