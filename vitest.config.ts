@@ -32,6 +32,8 @@ export const INTEGRATION = [
   // Spawns tsc.
   'test/export/k6-typecheck.test.ts',
   'test/gate/bad-dispatchers.test.ts',
+  // A transactional phase against a one-queue dispatcher and the reference, each in its own process.
+  'test/gate/isolation-e2e.test.ts',
   // Mock providers over real sockets (SDK clients, resets, hangs, callbacks, the CLI server).
   'test/mocks/admin.test.ts',
   'test/mocks/alimtalk.test.ts',
@@ -58,6 +60,8 @@ export const INTEGRATION = [
   'test/runner/pacer.test.ts',
   'test/runner/real-mocks.test.ts',
   'test/runner/sweep.test.ts',
+  // The capacity search against a known-capacity server in another process.
+  'test/runner/capacity-loopback.test.ts',
   'test/scenarios/end-to-end.test.ts',
 ];
 

@@ -102,9 +102,27 @@ const Stage = z
   .strict()
   .refine((s) => s.duration > 0, { message: 'a stage needs a duration above 0', path: ['duration'] });
 
+/**
+ * A phase whose requests are transactional (sign-up codes, OTP) sharing the dispatcher with bulk
+ * campaigns: its latency is measured apart while no campaign runs and while one drains, and the
+ * `isolation.<phase>` check fails when the campaign pushes it past `budget` or `ratio` x alone.
+ */
+const Transactional = z
+  .object({
+    budget: z
+      .object({ p50: durationMs().optional(), p95: durationMs().optional(), p99: durationMs().optional(), avg: durationMs().optional() })
+      .strict()
+      .refine((b) => [b.p50, b.p95, b.p99, b.avg].some((v) => v !== undefined), {
+        message: 'give at least one latency bound: p50, p95, p99 or avg (e.g. `p95: 200ms`)',
+      }),
+    ratio: z.number().gt(1).optional(),
+  })
+  .strict();
+
 const Phases = z
   .object({
     name: z.string().optional(),
+    transactional: Transactional.optional(),
     target: TargetLine.optional(),
     headers: Headers.optional(),
     body: z.unknown().optional(),
@@ -142,6 +160,67 @@ const Sweep = z
   })
   .strict();
 
+/** Defaults of the capacity search (`search` steps and `floodgate capacity`). */
+export const SEARCH_DEFAULTS = {
+  errors: 0.01,
+  stepDuration: 5000,
+  cooldown: 500,
+  growth: 1.5,
+  resolution: 0.02,
+  /** Retries of noisy and invalid steps count too: a busy machine needs room for them. */
+  maxProbes: 30,
+} as const;
+
+/** What must hold at a rate for the capacity search: latency bounds from the intended send, and a failure share. */
+const SearchBudget = z
+  .object({
+    p50: durationMs().optional(),
+    p95: durationMs().optional(),
+    p99: durationMs().optional(),
+    avg: durationMs().optional(),
+    errors: fraction().default(SEARCH_DEFAULTS.errors),
+  })
+  .strict()
+  .refine((b) => [b.p50, b.p95, b.p99, b.avg].some((v) => v !== undefined), {
+    message: 'give at least one latency bound: p50, p95, p99 or avg (e.g. `p95: 200ms`)',
+  });
+
+/**
+ * A capacity search: open-model steps from `from` upwards, then bisection, to the highest arrival
+ * rate at which `budget` holds with nothing dropped and the generator keeping up (see
+ * `src/runner/capacity-search.ts`). Requests as in `phases` (`target` or `templates`); `targetTps`
+ * is the rate the plan needs, compared with the answer.
+ */
+const Search = z
+  .object({
+    name: z.string().optional(),
+    target: TargetLine.optional(),
+    headers: Headers.optional(),
+    body: z.unknown().optional(),
+    templates: z.array(RequestTemplate).min(1).optional(),
+    recipients: z.object({ count: count(), pattern: z.string() }).strict().optional(),
+    arrival: z.enum(['uniform', 'poisson']).default(SCENARIO_DEFAULTS.arrival),
+    budget: SearchBudget,
+    from: ratePerSecond(),
+    to: ratePerSecond(),
+    targetTps: Rate.optional(),
+    stepDuration: durationMs().default(SEARCH_DEFAULTS.stepDuration),
+    cooldown: durationMs().default(SEARCH_DEFAULTS.cooldown),
+    growth: z.number().gt(1).max(4).default(SEARCH_DEFAULTS.growth),
+    resolution: fraction().default(SEARCH_DEFAULTS.resolution),
+    maxProbes: z.number().int().min(3).max(100).default(SEARCH_DEFAULTS.maxProbes),
+    delay: durationMs().default(0),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if ((p.target === undefined) === (p.templates === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either `target` (one request) or `templates` (a weighted mix)', path: ['target'] });
+    }
+    if (!(p.from > 0 && p.to > p.from))
+      ctx.addIssue({ code: 'custom', message: '`to` must be above `from`, and `from` above 0', path: ['to'] });
+    if (p.stepDuration < 1000) ctx.addIssue({ code: 'custom', message: 'a step needs at least 1s to measure', path: ['stepDuration'] });
+  });
+
 const StartRequest = RequestTemplate.omit({ weight: true, name: true }).strict();
 
 const Campaign = z
@@ -167,13 +246,13 @@ const Campaign = z
   })
   .strict();
 
-/** One step: exactly one of `phases`, `sweep` or `campaign` (an object, so errors name the right keys). */
+/** One step: exactly one of `phases`, `sweep`, `campaign` or `search` (an object, so errors name the right keys). */
 const LoadStep = z
-  .object({ phases: Phases.optional(), sweep: Sweep.optional(), campaign: Campaign.optional() })
+  .object({ phases: Phases.optional(), sweep: Sweep.optional(), campaign: Campaign.optional(), search: Search.optional() })
   .strict()
   .superRefine((step, ctx) => {
-    const kinds = [step.phases, step.sweep, step.campaign].filter((k) => k !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a load step is exactly one of `phases`, `sweep` or `campaign`' });
+    const kinds = [step.phases, step.sweep, step.campaign, step.search].filter((k) => k !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a load step is exactly one of `phases`, `sweep`, `campaign` or `search`' });
   });
 
 const Provider = z.object({ kind: z.string().optional(), url: z.url().optional() }).catchall(z.unknown());
@@ -262,8 +341,11 @@ export const Scenario = z
 type RawScenario = Omit<z.output<typeof Scenario>, never>;
 
 /** Gives every step a name (`phases-1`, `sweep-2`, `campaign-3` by position) and campaigns a recipient pattern. */
-function nameSteps<S extends { load: { phases?: { name?: string }; sweep?: { name?: string }; campaign?: CampaignLike }[] }>(s: S): S {
+function nameSteps<
+  S extends { load: { phases?: { name?: string }; sweep?: { name?: string }; campaign?: CampaignLike; search?: { name?: string } }[] },
+>(s: S): S {
   s.load.forEach((step, i) => {
+    if (step.search) step.search.name ??= `search-${i + 1}`;
     if (step.phases) step.phases.name ??= `phases-${i + 1}`;
     if (step.sweep) step.sweep.name ??= `sweep-${i + 1}`;
     if (step.campaign) {
@@ -289,5 +371,7 @@ export type PhasesStep = z.output<typeof Phases>;
 export type SweepStep = z.output<typeof Sweep>;
 /** A campaign. */
 export type CampaignStep = z.output<typeof Campaign>;
+/** A capacity search. */
+export type SearchStep = z.output<typeof Search>;
 /** A rate as written: per second, or a plan reference. */
 export type RateValue = z.output<typeof Rate>;

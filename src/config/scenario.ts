@@ -55,6 +55,8 @@ export async function resolvePlanRates(
       }
     } else if (step.sweep) {
       await fix(step.sweep as Record<string, unknown>, 'targetTps', ['load', i, 'sweep']);
+    } else if (step.search) {
+      await fix(step.search as Record<string, unknown>, 'targetTps', ['load', i, 'search']);
     }
   }
   return { scenario: deepFreeze(copy), issues: [...issues, ...planIssues.values()] };
@@ -90,6 +92,9 @@ export function scaleScenario(scenario: Frozen<Scenario>, factor: number): Froze
       c.delay = Math.round(c.delay * factor);
       c.recipients = Math.max(1, Math.ceil(c.recipients * factor));
       if (c.deadline !== undefined) c.deadline = time(c.deadline);
+    } else if (step.search) {
+      // A search keeps its step length: a shorter step cannot tell a growing queue from noise.
+      step.search.delay = Math.round(step.search.delay * factor);
     }
   }
   return deepFreeze(copy);

@@ -22,11 +22,13 @@ export type { Channel, ProviderKind, ProviderKindInfo, ProviderUnit } from './pr
 export { CHANNELS, isProviderKind, PROVIDER_KINDS, PROVIDER_UNITS, PROVIDERS } from './providers.ts';
 export {
   CampaignStats,
+  IsolationStats,
   LatencySummary,
   PENDING_VERDICT,
   ProviderStats,
   RESULT_SCHEMA_VERSION,
   Result,
+  SearchStats,
   Series,
   SweepStats,
   ThresholdOutcome,

@@ -154,6 +154,70 @@ export const SweepStats = z.object({
 });
 export type SweepStats = z.infer<typeof SweepStats>;
 
+/** One probe of a capacity search: a rate held for a step, and what it showed. */
+const SearchProbeStats = z.object({
+  index: z.number().int().positive(),
+  role: z.enum(['step', 'bisect', 'retry', 'repeat']),
+  rate: z.number(),
+  status: z.enum(['held', 'failed', 'invalid']),
+  reasons: z.array(z.string()),
+  /** The rate discounted by the queue growth the step showed. */
+  sustainable: z.number(),
+  marginal: z.boolean(),
+  latency: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  errorRate: z.number().nullable(),
+  dropped: z.number().int().nonnegative(),
+  /** Latency growth across the step, ms per second. */
+  growth: z.number().nullable(),
+});
+
+/** A capacity search: the highest arrival rate that held its budget, its confidence and its probes. */
+export const SearchStats = z.object({
+  name: z.string(),
+  budget: z.object({
+    p50: z.number().optional(),
+    p95: z.number().optional(),
+    p99: z.number().optional(),
+    avg: z.number().optional(),
+    errors: z.number(),
+  }),
+  from: z.number(),
+  to: z.number(),
+  stepDuration: z.number(),
+  /** The answer, per second; null when even `from` did not hold. */
+  rate: z.number().nullable(),
+  failedAt: z.number().nullable(),
+  /** The rate the plan needs, or null. */
+  target: z.number().nullable(),
+  /** (rate - target) / target. */
+  headroom: z.number().nullable(),
+  note: z.string(),
+  summary: z.string(),
+  confidence: z.object({
+    held: z.number().int(),
+    failed: z.number().int(),
+    invalid: z.number().int(),
+    repeatHeld: z.boolean().nullable(),
+    p95Noise: z.number().nullable(),
+    bracket: z.number().nullable(),
+  }),
+  probes: z.array(SearchProbeStats),
+});
+export type SearchStats = z.infer<typeof SearchStats>;
+
+/** A transactional phase's latency alone and while campaigns drained (`phases[].transactional`). */
+export const IsolationStats = z.object({
+  phase: z.string(),
+  budget: z.object({ p50: z.number().optional(), p95: z.number().optional(), p99: z.number().optional(), avg: z.number().optional() }),
+  /** The most the campaign may multiply the alone latency by, or null. */
+  ratio: z.number().nullable(),
+  /** Requests of the phase that completed while no campaign was running. */
+  alone: LatencySummary,
+  /** Requests of the phase that completed while a campaign was draining. */
+  duringCampaign: LatencySummary,
+});
+export type IsolationStats = z.infer<typeof IsolationStats>;
+
 /** A scraped series (Prometheus) or a generator/dispatcher gauge. */
 export const Series = z.object({
   name: z.string(),
@@ -223,6 +287,10 @@ export const Result = z.object({
   unverified: z.array(z.object({ subject: z.string(), reason: z.string() })).optional(),
   campaigns: z.array(CampaignStats),
   sweeps: z.array(SweepStats),
+  /** Capacity searches (`search` steps). Optional: older results lack it. */
+  searches: z.array(SearchStats).optional(),
+  /** Transactional phases measured alone and during campaigns. Optional: older results lack it. */
+  isolation: z.array(IsolationStats).optional(),
   series: z.array(Series),
   generator: z.object({
     eventLoopLagP99: z.number().nullable(),

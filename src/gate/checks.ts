@@ -1,4 +1,5 @@
 import type { Result } from '../core/index.ts';
+import { isolationChecks } from './isolation-check.ts';
 
 /**
  * A built-in correctness check. These hold for every run whatever its thresholds say, because
@@ -8,7 +9,7 @@ import type { Result } from '../core/index.ts';
 export interface Check {
   /** Stable id, also the JUnit test case name: `provider.alimtalk.duplicates`. */
   id: string;
-  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity' | 'fallback';
+  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity' | 'fallback' | 'isolation';
   status: 'pass' | 'fail' | 'skip';
   /** The measured value (null for validity and skipped checks). */
   actual: number | null;
@@ -120,6 +121,7 @@ export function buildChecks(result: Result): Check[] {
     );
     if (c.fallback) checks.push(fallbackCheck(c, c.fallback));
   }
+  checks.push(...isolationChecks(result));
   const { verdict, reasons } = result.validity;
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
   checks.push({

@@ -13,6 +13,7 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
  * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) | none |
  * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) | none |
  * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit | none |
+ * | `search[.<name>].rate`, `.headroom` | rate, fraction | the capacity search's answer (lowest over searches), against its `targetTps` | none |
  * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax | none |
  * | `<series>[.max/.min/.avg/.last]` | any | a scraped series by name, e.g. `dispatcher.rss.max` | max, min, avg, mean, last (one, in the key or the expression) |
  */
@@ -60,7 +61,7 @@ const CAMPAIGN_TIMES = ['drainTime', 'completion.p50', 'completion.p95', 'comple
 const SERIES_AGGREGATES = ['max', 'min', 'avg', 'mean', 'last'] as const;
 
 /** The metric roots a key may start with (for hints). */
-export const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator'] as const;
+export const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator', 'search'] as const;
 
 /** Describes why a key cannot be resolved, with a list of what would be. */
 export interface UnknownMetric {
@@ -76,6 +77,7 @@ export function resolveMetric(key: string): MetricRef | UnknownMetric {
   if (root === 'provider') return resolveProvider(key, parts.slice(1));
   if (root === 'campaign') return resolveCampaign(key, parts.slice(1));
   if (root === 'sweep') return resolveSweep(key, parts.slice(1));
+  if (root === 'search') return resolveSearch(key, parts.slice(1));
   if (root === 'generator') {
     const field = parts[1];
     const kinds: Record<string, ValueKind> = { eventLoopLagP99: 'duration', scheduleLagP99: 'duration', cpuPercentMax: 'number' };
@@ -190,6 +192,25 @@ function resolveSweep(key: string, rest: string[]): MetricRef | UnknownMetric {
         .map((s) => (field === 'peak' ? (s.peak ?? s.usl?.xPeak) : s.headroom))
         .filter((v): v is number => typeof v === 'number');
       return values.length === 0 ? null : Math.min(...values);
+    },
+  };
+}
+
+// A search with no answer (even `from` failed) has no value: any bound on it fails, saying so.
+function resolveSearch(key: string, rest: string[]): MetricRef | UnknownMetric {
+  const candidates = ['search[.<name>].rate', 'search[.<name>].headroom'];
+  const field = rest[rest.length - 1];
+  const name = rest.length === 2 ? rest[0] : undefined;
+  if ((field !== 'rate' && field !== 'headroom') || rest.length > 2) return { unknown: key, candidates };
+  return {
+    key,
+    kind: field === 'rate' ? 'rate' : 'fraction',
+    aggregates: AGGREGATES_BY_FAMILY.value,
+    read: (r) => {
+      const searches = (r.searches ?? []).filter((s) => name === undefined || s.name === name);
+      const values = searches.map((s) => s[field]);
+      if (values.length === 0 || values.some((v) => v === null)) return null;
+      return Math.min(...(values as number[]));
     },
   };
 }

@@ -13,6 +13,8 @@ export interface Threshold {
 export interface ThresholdContext {
   providers?: readonly string[];
   campaigns?: readonly string[];
+  /** The scenario's `search` step names: `search.<name>.rate` on another is refused before the run. */
+  searches?: readonly string[];
   /** Series the scenario's monitors keep (`<monitor>.<series>`): a threshold on any other is refused before the run. */
   series?: readonly string[];
 }
@@ -79,7 +81,8 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
         : 'add a monitor under monitors.prometheus that keeps it';
     return { message: `no monitor keeps a series \`${series}\`, so this threshold could never be verified`, hint };
   }
-  const declared = root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : undefined;
+  const declared =
+    root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : root === 'search' ? context.searches : undefined;
   if (!declared || name === undefined) return undefined;
   const isField = metric.split('.').length === 2;
   if (isField || declared.includes(name)) return undefined;

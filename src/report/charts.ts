@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Result } from '../core/index.ts';
 import type { Comparison } from '../gate/index.ts';
 import { downsample, type Reducer } from './downsample.ts';
+import { buildSearchCharts } from './search-chart.ts';
 
 /** A chart to render: a vega-lite spec with its data inline, and a caption saying how to read it. */
 export interface ChartSpec {
@@ -408,5 +409,6 @@ export function buildCharts(result: Result, comparison: Comparison | null = null
     ...buildCampaignCharts(result),
     buildSeriesChart(result),
     ...buildUslCharts(result),
+    ...buildSearchCharts(result),
   ].filter((c): c is ChartSpec => c !== null);
 }

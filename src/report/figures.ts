@@ -48,6 +48,22 @@ export function buildKeyFigures(result: Result): Figure[] {
       value: `peak ${fmtNumber(s.usl.xPeak, 0)}/s at concurrency ${fmtNumber(s.usl.nPeak, 0)}${target}`,
     });
   }
+  for (const s of result.searches ?? []) {
+    const c = s.confidence;
+    const repeat = c.repeatHeld === null ? 'boundary not repeated' : c.repeatHeld ? 'boundary held again' : 'boundary did not hold again';
+    out.push({
+      label: `capacity search ${s.name}`,
+      value: `${s.summary} (${c.held} steps held, ${c.failed} failed${c.invalid ? `, ${c.invalid} invalid` : ''}; ${repeat}${c.p95Noise === null ? '' : `, p95 noise ${fmtMs(c.p95Noise)}`}; ${s.note})`,
+    });
+  }
+  for (const i of result.isolation ?? []) {
+    const a = i.alone;
+    const d = i.duringCampaign;
+    out.push({
+      label: `transactional ${i.phase}`,
+      value: `alone p50 / p95 / p99 ${fmtMs(a.p50)} / ${fmtMs(a.p95)} / ${fmtMs(a.p99)} (${fmtCount(a.count)} requests); while a campaign drained ${fmtMs(d.p50)} / ${fmtMs(d.p95)} / ${fmtMs(d.p99)} (${fmtCount(d.count)})`,
+    });
+  }
   const rss = result.series.find((s) => s.name === 'dispatcher.rss');
   if (rss && rss.points.length > 0) out.push({ label: 'dispatcher RSS max', value: fmtBytes(Math.max(...rss.points.map((p) => p[1]))) });
   return out;

@@ -3,9 +3,11 @@ import {
   type CampaignStats,
   type Clock,
   InputError,
+  type IsolationStats,
   PENDING_VERDICT,
   type ProviderStats,
   type Result,
+  type SearchStats,
   type SweepStats,
   type ThresholdOutcome,
 } from '../core/index.ts';
@@ -16,7 +18,7 @@ import { type Monitors, startMonitors } from './monitors.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
 import { type RunProgress, startProgress } from './run-progress.ts';
-import { runCampaignStep, runPhasesStep, runSweepStep, type StepContext } from './steps.ts';
+import { runCampaignStep, runPhasesStep, runSearchStep, runSweepStep, type StepContext } from './steps.ts';
 import type { UslFit } from './sweep.ts';
 import { preflight, type StartEmbeddedSystem, type SystemUnderTest, startSystem } from './system.ts';
 import { assessValidity } from './validity.ts';
@@ -173,6 +175,11 @@ async function drive(
   };
   const sweeps: SweepStats[] = [];
   const campaigns: TrackedCampaign[] = [];
+  const searches: SearchStats[] = [];
+  const isolation: IsolationStats[] = [];
+  const campaignLabels = new Set(scenario.load.flatMap((s) => (s.campaign ? [s.campaign.name ?? 'campaign'] : [])));
+  ctx.campaignsActive = () => [...active].some((label) => campaignLabels.has(label));
+  ctx.onIsolation = (stats) => isolation.push(stats);
   // Every step starts at the run's start plus its delay (a phase's delay is its schedule offset).
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
     await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
@@ -187,8 +194,9 @@ async function drive(
   try {
     await Promise.all(
       scenario.load.map((step) => {
-        const { phases, sweep, campaign } = step;
+        const { phases, sweep, campaign, search } = step;
         if (phases) return tracked(phases.name ?? 'phases', 0, () => runPhasesStep(phases, ctx));
+        if (search) return tracked(search.name ?? 'search', search.delay, async () => void searches.push(await runSearchStep(search, ctx)));
         if (sweep) return tracked(sweep.name ?? 'sweep', sweep.delay, async () => void sweeps.push(await runSweepStep(sweep, ctx)));
         const c = campaign as Frozen<CampaignStep>;
         return tracked(c.name ?? 'campaign', c.delay, async () => void campaigns.push(await runCampaignStep(c, ctx)));
@@ -198,7 +206,18 @@ async function drive(
     progress.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
-  return finish(scenario, system, options, { runStart, recorder, monitors, sweeps, campaigns, trackers, session, endSession });
+  return finish(scenario, system, options, {
+    runStart,
+    recorder,
+    monitors,
+    sweeps,
+    searches,
+    isolation,
+    campaigns,
+    trackers,
+    session,
+    endSession,
+  });
 }
 
 interface Collected {
@@ -206,6 +225,8 @@ interface Collected {
   recorder: Recorder;
   monitors: Monitors;
   sweeps: SweepStats[];
+  searches: SearchStats[];
+  isolation: IsolationStats[];
   campaigns: TrackedCampaign[];
   trackers: ReadonlyMap<string, ProviderTracker>;
   session: MockSession;
@@ -276,6 +297,8 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     unverified,
     campaigns: campaigns as CampaignStats[],
     sweeps: c.sweeps,
+    ...(c.searches.length > 0 ? { searches: c.searches } : {}),
+    ...(c.isolation.length > 0 ? { isolation: c.isolation } : {}),
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
     thresholds: [],

@@ -5,14 +5,17 @@ import {
   rateValue,
   SCENARIO_DEFAULTS,
   type Scenario,
+  type SearchStep,
   type SweepStep,
 } from '../config/index.ts';
-import { type Clock, createRng, type SweepStats } from '../core/index.ts';
+import { type Clock, createRng, type IsolationStats, type SearchStats, type SweepStats } from '../core/index.ts';
 import { runCampaign, type TrackedCampaign } from './campaign.ts';
 import type { ProviderTracker } from './delivery-tracker.ts';
+import { createIsolationRecorder } from './isolation.ts';
 import { runPacer } from './pacer.ts';
 import type { Recorder } from './recorder.ts';
 import { buildSchedule } from './schedule.ts';
+import { runSearchStep as runSearch } from './search-step.ts';
 import { runSweep, type UslFit } from './sweep.ts';
 import type { SystemUnderTest } from './system.ts';
 import { createRequestFactory } from './templates.ts';
@@ -31,6 +34,10 @@ export interface StepContext {
   /** Each provider's delivery-feed reader (run-scoped), shared by the campaigns on it. */
   trackers: ReadonlyMap<string, ProviderTracker>;
   onCampaignProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
+  /** Is any campaign running (started, not yet tracked to its end)? For transactional phases. */
+  campaignsActive?: () => boolean;
+  /** Receives a transactional phase's latency alone and during campaigns. */
+  onIsolation?: (stats: IsolationStats) => void;
 }
 
 /** Drives an arrival-rate phase through the open-model pacer, recording into the shared recorder. */
@@ -46,6 +53,8 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
   const templates = p.templates ?? [
     { method: p.target?.method ?? 'GET', path: p.target?.path ?? '/', headers: p.headers ?? {}, body: p.body },
   ];
+  // A transactional phase also keeps its latency apart: alone, and while a campaign drains.
+  const isolation = p.transactional ? createIsolationRecorder(ctx.recorder, ctx.campaignsActive ?? (() => false)) : undefined;
   await runPacer({
     origin: ctx.system.targetUrl,
     schedule: buildSchedule(stages, { arrival: p.arrival, rng }),
@@ -55,7 +64,7 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
       recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool,
       vars: { token: scenario.system.token },
     }),
-    recorder: ctx.recorder,
+    recorder: isolation?.recorder ?? ctx.recorder,
     clock,
     runStart: ctx.runStart,
     phaseOffset: p.delay,
@@ -67,6 +76,7 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
     abortDrain: ctx.abortDrain,
     signal: ctx.signal,
   });
+  if (isolation && p.transactional) ctx.onIsolation?.(isolation.finish(p.name ?? 'phases', p.transactional));
 }
 
 /** Runs a closed-loop sweep with autocannon and the injected USL fit. */
@@ -83,6 +93,52 @@ export function runSweepStep(s: Frozen<SweepStep>, ctx: StepContext): Promise<Sw
       ...(s.targetTps !== undefined ? { targetTps: rateValue(s.targetTps) } : {}),
     },
     { origin: ctx.system.targetUrl, timeout: ctx.scenario.timeouts.request, signal: ctx.signal, ...(ctx.fit ? { fit: ctx.fit } : {}) },
+  );
+}
+
+/** Runs a capacity search step against the target (its probes keep their own figures, not the run's http ones). */
+export function runSearchStep(s: Frozen<SearchStep>, ctx: StepContext): Promise<SearchStats> {
+  const { scenario } = ctx;
+  const templates = s.templates ?? [
+    { method: s.target?.method ?? 'GET', path: s.target?.path ?? '/', headers: s.headers ?? {}, body: s.body },
+  ];
+  const { p50, p95, p99, avg, errors } = s.budget;
+  return runSearch(
+    {
+      name: s.name ?? 'search',
+      templates,
+      recipients: s.recipients ?? SCENARIO_DEFAULTS.recipientPool,
+      arrival: s.arrival,
+      stepDuration: s.stepDuration,
+      cooldown: s.cooldown,
+      budget: {
+        errors,
+        ...(p50 !== undefined ? { p50 } : {}),
+        ...(p95 !== undefined ? { p95 } : {}),
+        ...(p99 !== undefined ? { p99 } : {}),
+        ...(avg !== undefined ? { avg } : {}),
+      },
+      target: s.targetTps !== undefined ? rateValue(s.targetTps) : null,
+      from: s.from,
+      to: s.to,
+      growth: s.growth,
+      resolution: s.resolution,
+      maxProbes: s.maxProbes,
+      retryMarginal: true,
+    },
+    {
+      origin: ctx.system.targetUrl,
+      clock: ctx.clock,
+      seed: String(scenario.seed ?? scenario.name),
+      token: scenario.system.token,
+      timeout: scenario.timeouts.request,
+      maxInFlight: scenario.maxInFlight,
+      connections: Math.min(scenario.maxInFlight, SCENARIO_DEFAULTS.maxConnections),
+      lateLimit: scenario.tolerances.lateLimit,
+      lagInvalid: scenario.tolerances.lagInvalid,
+      drain: scenario.timeouts.drain,
+      signal: ctx.signal,
+    },
   );
 }
 
@@ -123,6 +179,9 @@ export function plannedLength(scenario: Frozen<Scenario>): number | null {
   for (const step of scenario.load) {
     if (step.phases) end = Math.max(end, step.phases.delay + step.phases.stages.reduce((s, st) => s + st.duration, 0));
     else if (step.sweep) end = Math.max(end, step.sweep.delay + step.sweep.concurrency.length * step.sweep.duration);
+    // A search's length depends on where it lands: its probe limit bounds it.
+    else if (step.search)
+      end = Math.max(end, step.search.delay + step.search.maxProbes * (step.search.stepDuration + step.search.cooldown));
     else if (step.campaign) {
       if (step.campaign.deadline === undefined) return null;
       end = Math.max(end, step.campaign.delay + step.campaign.deadline);

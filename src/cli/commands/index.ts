@@ -1,4 +1,5 @@
 import type { Command } from '../io.ts';
+import { capacityCommand } from './capacity.ts';
 import { dispatcherCommand } from './dispatcher.ts';
 import { exportCommand } from './export.ts';
 import { fitCommand } from './fit.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   mockCommand,
   dispatcherCommand,
   runCommand,
+  capacityCommand,
   reportCommand,
   gateCommand,
   exportCommand,

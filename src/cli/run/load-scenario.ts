@@ -58,6 +58,7 @@ export async function loadScenario(
   const providers = isObject(data?.system?.providers) ? Object.keys(data.system.providers) : [];
   issues.push(...embeddedMockIssues(source, data?.system?.providers));
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
+  const searches = scenario?.load.flatMap((s) => (s.search?.name ? [s.search.name] : []));
   // The series the monitors keep, as the runner names them (`<monitor>.<metric or as>`).
   const series = scenario?.monitors.prometheus.flatMap((m) =>
     m.series.map((entry) => {
@@ -65,7 +66,12 @@ export async function loadScenario(
       return m.name ? `${m.name}.${as}` : as;
     }),
   );
-  const built = buildThresholds(thresholdSpec, { providers, ...(campaigns ? { campaigns } : {}), ...(series ? { series } : {}) });
+  const built = buildThresholds(thresholdSpec, {
+    providers,
+    ...(campaigns ? { campaigns } : {}),
+    ...(searches ? { searches } : {}),
+    ...(series ? { series } : {}),
+  });
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
   if (scenario) {
     issues.push(...templateIssues(scenario, source.locate));
@@ -119,6 +125,11 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       for (const [j, t] of p.templates.entries()) check(t, ['load', i, 'phases', 'templates', j], { token: 1 });
     } else if (p?.target)
       check({ ...p.target, ...(p.headers ? { headers: p.headers } : {}), body: p.body }, ['load', i, 'phases', 'target'], { token: 1 });
+    const s = step.search;
+    if (s?.templates) {
+      for (const [j, t] of s.templates.entries()) check(t, ['load', i, 'search', 'templates', j], { token: 1 });
+    } else if (s?.target)
+      check({ ...s.target, ...(s.headers ? { headers: s.headers } : {}), body: s.body }, ['load', i, 'search', 'target'], { token: 1 });
     const c = step.campaign;
     if (c?.start)
       check(c.start, ['load', i, 'campaign', 'start'], {
