@@ -34,9 +34,12 @@ export {
 export type { Rng } from './rng.ts';
 export { createRng } from './rng.ts';
 export { count, durationMs, fraction, money, positive, ratePerSecond, share, sizeBytes } from './schema-fields.ts';
+export type { QuantityKind } from './units.ts';
 export {
+  formatBinaryBytes,
   formatBytes,
   formatDuration,
+  formatQuantity,
   parseCount,
   parseDuration,
   parseMoney,

@@ -12,6 +12,7 @@ export interface ChartSpec {
 }
 
 const WIDTH = 900;
+const MIB = 1024 * 1024;
 const HEIGHT = 220;
 const CONFIG = {
   view: { stroke: null },
@@ -282,8 +283,8 @@ export function buildSeriesChart(result: Result): ChartSpec | null {
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     const isBytes = /rss|heap|memory|bytes/i.test(s.name);
-    const name = `${s.name}${labels ? `{${labels}}` : ''}${isBytes ? ' (MB)' : ''}`;
-    const r = rows(name, isBytes ? s.points.map(([t, v]) => [t, v / 1e6] as const) : s.points, 'max');
+    const name = `${s.name}${labels ? `{${labels}}` : ''}${isBytes ? ' (MiB)' : ''}`;
+    const r = rows(name, isBytes ? s.points.map(([t, v]) => [t, v / MIB] as const) : s.points, 'max');
     bucket = Math.max(bucket, r.bucket);
     values.push(...r.rows);
   }
