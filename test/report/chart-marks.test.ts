@@ -110,7 +110,7 @@ describe('plan growth chart', () => {
       validateSource(PlanSchema, parseYamlSource(readFileSync('scenarios/plans/mail-morning.yaml', 'utf8'), 'mail-morning.yaml')),
     );
     const growth = toPlanChartSpecs(plan).find((c) => c.id === 'growth');
-    const [line, levels] = (growth?.spec as unknown as Spec).layer ?? [];
+    const [line, levels] = ((growth?.spec ?? {}) as unknown as Spec).layer ?? [];
     const scale = line?.encoding?.color?.scale as { domain: string[]; range: string[] };
     expect(scale.domain).toEqual(['subscribers', 'capacity', 'target']);
     expect(new Set(scale.range).size).toBe(3);
