@@ -12,6 +12,7 @@ export const INTEGRATION = [
   'test/cli/bad-input.test.ts',
   'test/cli/embedded-process.test.ts',
   'test/cli/quickstart.test.ts',
+  'test/cli/report-rules.test.ts',
   'test/cli/run-gate.test.ts',
   'test/cli/run.test.ts',
   'test/deploy/compose.test.ts',
