@@ -51,6 +51,7 @@ export const INTEGRATION = [
   // Both servers' real /metrics piped into promtool.
   'test/metrics/promtool.test.ts',
   'test/report/html-chromium.test.ts',
+  'test/report/history.test.ts',
   // Runner against loopback sinks and scrape targets.
   'test/runner/campaign.test.ts',
   'test/runner/feed-pages.test.ts',
