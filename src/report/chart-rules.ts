@@ -50,7 +50,8 @@ export function ruleLayer(rules: readonly RuleValue[], axis: 'x' | 'y', width: n
       mark:
         axis === 'y'
           ? { type: 'text', color: THRESHOLD_COLOR, align: 'right', baseline: 'bottom', dy: -3, fontSize: 11 }
-          : { type: 'text', color: THRESHOLD_COLOR, align: 'left', baseline: 'top', dx: 4, y: 4, fontSize: 11 },
+          : // Left of a vertical rule, so the label stays inside the plot when the rule is at its right edge.
+            { type: 'text', color: THRESHOLD_COLOR, align: 'right', baseline: 'top', dx: -4, y: 4, fontSize: 11 },
       encoding:
         axis === 'y' ? { y: position, x: { value: width - 4 }, text: { field: 'label' } } : { x: position, text: { field: 'label' } },
     },

@@ -68,9 +68,11 @@ function lineSpec(
 }
 
 /** How the rate chart tells its three lines apart even where they coincide: colour, dash and width. */
+// Drawn in this order: the wide light-blue `sent` underneath, the grey dashes of `intended` and
+// the thin dotted green `completed` over it, so all three show where they coincide.
 const RATE_STYLE = {
-  intended: { color: '#8c959f', dash: [6, 4], width: 3.5 },
-  sent: { color: '#54aeff', dash: [1, 0], width: 4 },
+  sent: { color: '#54aeff', dash: [1, 0], width: 5 },
+  intended: { color: '#57606a', dash: [7, 4], width: 2 },
   completed: { color: '#1a7f37', dash: [2, 2], width: 1.6 },
 } as const;
 
@@ -88,22 +90,18 @@ export function buildRateChart(result: Result): ChartSpec | null {
   const bucket = series[0]?.bucket ?? 1;
   const styles = names.map((n) => RATE_STYLE[n]);
   const rules = thresholdBounds(result.thresholds, (t) => t.metric.startsWith('http.'), ['rate']);
-  const line = {
-    mark: { type: 'line' },
-    encoding: {
-      x: { field: 't', type: 'quantitative', title: 'seconds since start' },
-      y: { field: 'value', type: 'quantitative', title: 'requests / s' },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.color) } },
-      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.dash) } },
-      strokeWidth: {
-        field: 'series',
-        type: 'ordinal',
-        sort: names,
-        legend: null,
-        scale: { domain: names, range: styles.map((x) => x.width) },
-      },
-    },
+  const encoding = {
+    x: { field: 't', type: 'quantitative', title: 'seconds since start' },
+    y: { field: 'value', type: 'quantitative', title: 'requests / s' },
+    color: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.color) } },
+    strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.dash) } },
   };
+  // One layer per line width (a strokeWidth encoding would drop the merged colour/dash legend).
+  const lines = names.map((n) => ({
+    transform: [{ filter: { field: 'series', equal: n } }],
+    mark: { type: 'line', strokeWidth: RATE_STYLE[n].width },
+    encoding,
+  }));
   return {
     id: 'rate',
     title: 'Intended vs achieved rate',
@@ -113,7 +111,7 @@ export function buildRateChart(result: Result): ChartSpec | null {
       height: HEIGHT,
       config: CONFIG,
       data: { values: series.flatMap((s) => s.rows) },
-      layer: [line, ...ruleLayer(rules, 'y', WIDTH)],
+      layer: [...lines, ...ruleLayer(rules, 'y', WIDTH)],
     } as TopLevelSpec,
   };
 }
@@ -243,7 +241,7 @@ export function buildWindowChart(result: Result): ChartSpec | null {
       {
         // The same x offset as the bars, so each bar has the limit drawn across it, not between two.
         transform: [{ filter: 'datum.limit != null' }],
-        mark: { type: 'tick', color: '#cf222e', thickness: 3, size: Math.round((width / values.length) * 0.8) },
+        mark: { type: 'tick', color: '#cf222e', thickness: 3, size: Math.round((width / values.length) * 0.6) },
         encoding: { x: { field: 'provider', type: 'nominal' }, xOffset: offset, y: { field: 'limit', type: 'quantitative' } },
       },
     ],
@@ -349,7 +347,7 @@ export function buildSeriesChart(result: Result): ChartSpec | null {
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     const isBytes = BYTES_SERIES.test(s.name);
-    const name = `${s.name}${labels ? `{${labels}}` : ''}${isBytes ? ' (MiB)' : ''}`;
+    const name = `${s.name}${labels ? `{${labels}}` : ''} (${isBytes ? 'MiB' : seriesUnit(s.name)})`;
     const r = rows(name, isBytes ? s.points.map(([t, v]) => [t, v / MIB] as const) : s.points, 'max');
     bucket = Math.max(bucket, r.bucket);
     values.push(...r.rows);
@@ -398,6 +396,15 @@ export function buildSeriesChart(result: Result): ChartSpec | null {
     caption: `Gauges scraped from the system under test and the generator.${ruled > 0 ? ' Thresholds on a series are dotted magenta lines in its panel.' : ''}${bucketNote(bucket, 'the maximum')}`,
     spec,
   };
+}
+
+/** The unit of a scraped series, from its name (gauges carry none in the result). */
+function seriesUnit(name: string): string {
+  if (/percent/i.test(name)) return '%';
+  if (/delay|lag|latency|duration|_ms\b|ms$/i.test(name)) return 'ms';
+  if (/utili[sz]ation|ratio|share/i.test(name)) return 'share of time, 0-1';
+  if (/seconds/i.test(name)) return 's';
+  return 'count';
 }
 
 /** The series a threshold key names (`dispatcher.rss.max` -> `dispatcher.rss`), or null for built-in metrics. */

@@ -74,13 +74,21 @@ describe('threshold rules on their charts', () => {
 });
 
 describe('distinguishable series', () => {
-  it('gives intended, sent and completed each its own colour, dash and width', () => {
-    const enc = chart('rate').spec.layer?.[0]?.encoding ?? {};
-    for (const channel of ['color', 'strokeDash', 'strokeWidth']) {
+  it('gives intended, sent and completed each its own colour, dash and width, with a legend', async () => {
+    const c = chart('rate');
+    const lines = (c.spec.layer ?? []).filter((l) => markType(l) === 'line');
+    expect(lines).toHaveLength(3);
+    const enc = lines[0]?.encoding ?? {};
+    for (const channel of ['color', 'strokeDash']) {
       const range = enc[channel]?.scale?.range ?? [];
       expect(range).toHaveLength(3);
       expect(new Set(range.map((r) => JSON.stringify(r))).size).toBe(3);
     }
+    expect(new Set(lines.map((l) => (l.mark as { strokeWidth: number }).strokeWidth)).size).toBe(3);
+    // The legend names all three (it vanishes if vega-lite cannot merge the channels).
+    const svg = await renderVegaLiteToSvg(c.spec as never);
+    expect(svg).toMatch(/role-legend/);
+    for (const name of ['intended', 'sent', 'completed']) expect(svg).toContain(`>${name}</text>`);
   });
 });
 
