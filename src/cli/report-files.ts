@@ -73,6 +73,7 @@ export async function appendStepSummary(file: string | undefined, result: Result
   const marker = `<!-- floodgate summary ${result.meta.scenario.hash} ${result.meta.startedAt} -->`;
   const existing = await readFile(file, 'utf8').catch(() => '');
   if (existing.includes(marker)) return null;
-  await appendFile(file, `${marker}\n${renderMarkdown(result, comparison)}\n`);
+  // The marker after the summary, so the summary still starts with its verdict line.
+  await appendFile(file, `${renderMarkdown(result, comparison)}${marker}\n\n`);
   return file;
 }
