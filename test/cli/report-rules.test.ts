@@ -41,7 +41,7 @@ describe('an unreachable target', () => {
     expect(junit).toMatch(/<failure message="http.latency.p95: &lt; 200ms has no value in this result"/);
     // `report` after `run` in the same job: without --step-summary it leaves the summary alone, with it the
     // result already there is not appended again.
-    expect(await readFile(summary, 'utf8')).toMatch(/^### ⛔ INVALID: [^]*\n<!-- floodgate summary \S+ \S+ -->\n/);
+    expect(await readFile(summary, 'utf8')).toMatch(/^### ⛔ INVALID: [\s\S]*\n<!-- floodgate summary \S+ \S+ -->\n/);
     const plain = await cli(['report', join(out, 'result.json'), '--format', 'md'], { GITHUB_STEP_SUMMARY: summary });
     expect(plain.code).toBe(0);
     const asked = await cli(['report', join(out, 'result.json'), '--format', 'md', '--step-summary'], { GITHUB_STEP_SUMMARY: summary });
