@@ -9,3 +9,4 @@ export { renderJson } from './json.ts';
 export { escapeXml, renderJunit } from './junit.ts';
 export { renderMarkdown } from './markdown.ts';
 export { renderVegaLiteToSvg } from './vega-svg.ts';
+export { renderVerdictWithUnits } from './verdict-text.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ThresholdOutcome } from '../../src/core/index.ts';
 import { buildVerdict, renderVerdictText } from '../../src/gate/index.ts';
-import { renderHtmlReport, renderJson, renderJunit, renderMarkdown } from '../../src/report/index.ts';
+import { renderHtmlReport, renderJson, renderJunit, renderMarkdown, renderVerdictWithUnits } from '../../src/report/index.ts';
 import { formatThresholdActual } from '../../src/report/quantities.ts';
 import { makeResult } from '../helpers/result-fixture.ts';
 
@@ -51,6 +51,18 @@ describe('units on every figure', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| ✅ |') && l.split(' | ').length === 4);
     expect(rows).toHaveLength(THRESHOLDS.length);
     for (const row of rows) expect(row).toMatch(/\| [\d.,]+( ms| MiB|\/s|%| lost) \|$/);
+  });
+
+  it('prints the terminal verdict with units in the headline and the threshold lines', () => {
+    const failed = {
+      ...outcome('campaign.welcome.drainTime', '< 2000', 2591),
+      ok: false,
+      message: 'campaign.welcome.drainTime: < 2000 (actual 2591)',
+    };
+    const text = renderVerdictWithUnits(buildVerdict(makeResult({ thresholds: [failed, THRESHOLDS[1] as ThresholdOutcome] })));
+    expect(text.split('\n')[0]).toMatch(/^FAIL: 1 of 2 thresholds failed: campaign\.welcome\.drainTime: < 2000 \(actual 2,591 ms\)/);
+    expect(text).toContain('  FAIL campaign.welcome.drainTime: < 2000 (actual 2,591 ms)');
+    expect(text).toContain('  ok   dispatcher.heap.max: < 256MB (actual 145.6 MiB)');
   });
 
   it('shows the dispatcher RSS key figure in MiB', () => {

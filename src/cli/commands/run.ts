@@ -1,14 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { InputError, type Result, RunInvalidError, systemClock } from '../../core/index.ts';
-import {
-  buildVerdict,
-  checkSameScenario,
-  compareWithBaseline,
-  evaluateThresholds,
-  renderVerdictText,
-  stampVerdict,
-} from '../../gate/index.ts';
+import { buildVerdict, checkSameScenario, compareWithBaseline, evaluateThresholds, stampVerdict } from '../../gate/index.ts';
+import { renderVerdictWithUnits } from '../../report/index.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import { colourEnabled, colourVerdictText, painter } from '../colour.ts';
@@ -184,7 +178,7 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         );
       } else {
         const paint = painter(colourEnabled(io.stdout, io.env));
-        io.stdout.write(colourVerdictText(renderVerdictText(verdict), paint, chosen.result.validity.verdict === 'DEGRADED'));
+        io.stdout.write(colourVerdictText(renderVerdictWithUnits(verdict), paint, chosen.result.validity.verdict === 'DEGRADED'));
         if (runs.length > 1) {
           io.stdout.write(`\nRepetitions (judged by ${relative(root, chosen.path)}):\n`);
           for (const r of runs) io.stdout.write(`  ${relative(root, r.path)}: ${buildVerdict(r.result).headline}\n`);
