@@ -90,5 +90,8 @@ describe('colour', () => {
     expect((await cli(args, { FORCE_COLOR: '1' })).out).toMatch(/^\x1b\[1m\x1b\[35mINVALID: /);
     expect((await cli(args, {})).out).not.toContain('\x1b[');
     expect((await cli(args, { NO_COLOR: '1' })).out).not.toContain('\x1b[');
+    const gate = ['gate', join(dir, 'colour', 'result.json')];
+    expect((await cli(gate, { FORCE_COLOR: '1' })).out).toMatch(/^\x1b\[1m\x1b\[35mINVALID: /);
+    expect((await cli(gate, {})).out).toMatch(/^INVALID: /);
   });
 });
