@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/index.ts';
-import { renderHistoryHtml, renderHistoryMarkdown } from '../../report/history.ts';
+import { renderHistoryHtml, renderHistoryMarkdown } from '../../report/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
 import { loadHistory } from '../history-input.ts';
