@@ -286,8 +286,9 @@ export function buildDeliveriesChart(result: Result): ChartSpec | null {
       },
       {
         // The count on every bar: a single duplicate is a bar one pixel high, the label says so.
-        mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 11 },
+        mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 12, fontWeight: 'bold' },
         encoding: {
+          color: { condition: { test: 'datum.deliveries != 1', value: '#cf222e' }, value: '#1f2328' },
           x: { field: 'deliveries', type: 'ordinal' },
           xOffset: { field: 'provider', type: 'nominal' },
           y: { field: 'recipients', type: 'quantitative' },
