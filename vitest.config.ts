@@ -12,6 +12,7 @@ export const INTEGRATION = [
   'test/cli/bad-input.test.ts',
   'test/cli/embedded-process.test.ts',
   'test/cli/quickstart.test.ts',
+  'test/cli/report-rules.test.ts',
   'test/cli/run-gate.test.ts',
   'test/cli/run.test.ts',
   'test/deploy/compose.test.ts',
@@ -53,6 +54,7 @@ export const INTEGRATION = [
   // Both servers' real /metrics piped into promtool.
   'test/metrics/promtool.test.ts',
   'test/report/html-chromium.test.ts',
+  'test/report/history.test.ts',
   // Runner against loopback sinks and scrape targets.
   'test/runner/campaign.test.ts',
   'test/runner/feed-pages.test.ts',

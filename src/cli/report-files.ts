@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, type Result } from '../core/index.ts';
 import type { Comparison } from '../gate/index.ts';
@@ -31,9 +31,10 @@ export function parseReportFormats(command: string, value: string | undefined): 
 }
 
 /**
- * Renders `result` (and its comparison) in each format into `dir`, then appends the Markdown
- * summary to `$GITHUB_STEP_SUMMARY` when it is set. Returns the paths written, in order, and
- * the step-summary file when one was appended to.
+ * Renders `result` (and its comparison) in each format into `dir`, then, when `stepSummary` is
+ * asked for and `$GITHUB_STEP_SUMMARY` is set, appends the Markdown summary to it once (see
+ * {@link appendStepSummary}). Returns the paths written and the step-summary file when one was
+ * appended to.
  */
 export async function writeReportFiles(
   dir: string,
@@ -41,6 +42,7 @@ export async function writeReportFiles(
   comparison: Comparison | null,
   formats: readonly ReportFormat[],
   io: Pick<CliIo, 'env'>,
+  options: { stepSummary: boolean } = { stepSummary: false },
 ): Promise<{ paths: Record<ReportFormat, string | undefined>; stepSummary: string | null }> {
   await mkdir(dir, { recursive: true });
   const render: Record<ReportFormat, () => string | Promise<string>> = {
@@ -55,7 +57,23 @@ export async function writeReportFiles(
     await writeFile(path, await render[format]());
     paths[format] = path;
   }
-  const stepSummary = io.env.GITHUB_STEP_SUMMARY || null;
-  if (stepSummary) await appendFile(stepSummary, `${renderMarkdown(result, comparison)}\n`);
+  const stepSummary = options.stepSummary ? await appendStepSummary(io.env.GITHUB_STEP_SUMMARY, result, comparison) : null;
   return { paths, stepSummary };
+}
+
+/**
+ * The step-summary rule: `floodgate run` appends its summary to `$GITHUB_STEP_SUMMARY`;
+ * `floodgate report` only with `--step-summary` (a result from `import k6` or another job).
+ * A result's summary carries a marker (scenario hash and start time), and one already in the
+ * file is not appended again, so `run` then `report --step-summary` in one step shows it once.
+ * Returns the file appended to, or null.
+ */
+export async function appendStepSummary(file: string | undefined, result: Result, comparison: Comparison | null): Promise<string | null> {
+  if (!file) return null;
+  const marker = `<!-- floodgate summary ${result.meta.scenario.hash} ${result.meta.startedAt} -->`;
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.includes(marker)) return null;
+  // The marker after the summary, so the summary still starts with its verdict line.
+  await appendFile(file, `${renderMarkdown(result, comparison)}${marker}\n\n`);
+  return file;
 }

@@ -39,9 +39,12 @@ export type { Rng } from './rng.ts';
 export { createRng } from './rng.ts';
 export { count, durationMs, fraction, money, positive, ratePerSecond, share, sizeBytes } from './schema-fields.ts';
 export { eucKrLength, LMS_MAX_BYTES, LMS_TITLE_MAX_BYTES, SMS_MAX_BYTES, smsTypeFor } from './sms-text.ts';
+export type { QuantityKind } from './units.ts';
 export {
+  formatBinaryBytes,
   formatBytes,
   formatDuration,
+  formatQuantity,
   parseCount,
   parseDuration,
   parseMoney,

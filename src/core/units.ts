@@ -166,3 +166,45 @@ export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Formats bytes with binary (IEC) units, as memory is usually read: `145.6 MiB`, `1.2 GiB`. */
+export function formatBinaryBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let i = 0;
+  while (Math.abs(value) >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  return `${round(value, i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** What a measured figure is, so it is never printed without its unit. */
+export type QuantityKind = 'duration' | 'size' | 'fraction' | 'rate' | 'percent' | 'count';
+
+/**
+ * Formats a figure with its unit, in a fixed locale so reports never vary by machine:
+ * duration (ms) `2,591 ms`, size (bytes) `145.6 MiB`, fraction `0.35%`, rate (per second)
+ * `412/s`, percent (already x100) `85%`, count `1,200 requests` (`noun` names what is counted).
+ * Infinity (a campaign that never drained) is `never`.
+ */
+export function formatQuantity(value: number, kind: QuantityKind, noun?: string): string {
+  if (Number.isNaN(value)) return '-';
+  if (!Number.isFinite(value)) return 'never';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const plain = (n: number, d = digits) => round(n, d).toLocaleString('en-US', { maximumFractionDigits: d });
+  switch (kind) {
+    case 'duration':
+      return `${plain(value)} ms`;
+    case 'size':
+      return formatBinaryBytes(value);
+    case 'fraction':
+      return `${plain(value * 100, 2)}%`;
+    case 'percent':
+      return `${plain(value, 1)}%`;
+    case 'rate':
+      return `${plain(value)}/s`;
+    default:
+      return noun ? `${plain(value)} ${noun}` : plain(value);
+  }
+}

@@ -98,13 +98,21 @@ export function evaluateThresholds(thresholds: readonly Threshold[], result: Res
       return { metric, expression: expression.source, actual: null, ok: false, message: `${label} has no value in this result` };
     }
     const ok = compare(actual, expression.comparator, expression.value);
-    return { metric, expression: expression.source, actual, ok, message: `${label} (actual ${formatActual(actual, expression)})` };
+    return {
+      metric,
+      expression: expression.source,
+      actual,
+      ok,
+      message: `${label} (actual ${formatActual(actual, expression, ref.kind)})`,
+    };
   });
 }
 
-function formatActual(actual: number, expression: ThresholdExpression): string {
+function formatActual(actual: number, expression: ThresholdExpression, metricKind: MetricRef['kind']): string {
   if (!Number.isFinite(actual)) return 'never reached';
-  switch (expression.kind) {
+  // A bare-number bound on a metric with a unit (a drain time `< 60000`) still prints the metric's unit.
+  const kind = expression.kind === 'number' && metricKind !== 'any' ? metricKind : expression.kind;
+  switch (kind) {
     case 'duration':
       return `${round(actual)}ms`;
     case 'fraction':

@@ -84,7 +84,9 @@ export function renderVerdictText(verdict: Verdict): string {
   const lines = [verdict.headline];
   if (verdict.reasons.length > 1) lines.push('', 'Reasons:', ...verdict.reasons.map((r) => `  - ${r}`));
   if (verdict.warnings.length > 0) lines.push('', 'Warnings:', ...verdict.warnings.map((w) => `  ! ${w}`));
-  lines.push('', 'Checks:', ...verdict.checks.map((c) => `  ${mark(c.status)} ${c.id}: ${c.message}`));
+  // A DEGRADED run passes its validity check but must not read as `ok`.
+  const checkMark = (c: Check) => (c.kind === 'validity' && c.message.startsWith('run DEGRADED') ? 'WARN' : mark(c.status));
+  lines.push('', 'Checks:', ...verdict.checks.map((c) => `  ${checkMark(c)} ${c.id}: ${c.message}`));
   if (verdict.thresholds.length > 0)
     lines.push('', 'Thresholds:', ...verdict.thresholds.map((t) => `  ${mark(t.ok ? 'pass' : 'fail')} ${t.message}`));
   const c = verdict.comparison;

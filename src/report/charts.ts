@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Result } from '../core/index.ts';
 import type { Comparison } from '../gate/index.ts';
+import { ruleLayer, THRESHOLD_COLOR, thresholdBounds } from './chart-rules.ts';
 import { downsample, type Reducer } from './downsample.ts';
 import { buildSearchCharts } from './search-chart.ts';
 
@@ -13,6 +14,9 @@ export interface ChartSpec {
 }
 
 const WIDTH = 900;
+const MIB = 1024 * 1024;
+const BYTES_SERIES = /rss|heap|memory|bytes/i;
+const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator'] as const;
 const HEIGHT = 220;
 const CONFIG = {
   view: { stroke: null },
@@ -64,10 +68,20 @@ function lineSpec(
   } as TopLevelSpec;
 }
 
-/** Intended vs sent vs completed requests per second. */
+/** How the rate chart tells its three lines apart even where they coincide: colour, dash and width. */
+// Drawn in this order: the wide light-blue `sent` underneath, the grey dashes of `intended` and
+// the thin dotted green `completed` over it, so all three show where they coincide.
+const RATE_STYLE = {
+  sent: { color: '#54aeff', dash: [1, 0], width: 5 },
+  intended: { color: '#57606a', dash: [7, 4], width: 2 },
+  completed: { color: '#1a7f37', dash: [2, 2], width: 1.6 },
+} as const;
+
+/** Intended vs sent vs completed requests per second, with any rate threshold on HTTP. */
 export function buildRateChart(result: Result): ChartSpec | null {
   if (result.timeline.length === 0) return null;
-  const series = (['intended', 'sent', 'completed'] as const).map((k) =>
+  const names = Object.keys(RATE_STYLE) as (keyof typeof RATE_STYLE)[];
+  const series = names.map((k) =>
     rows(
       k,
       result.timeline.map((s) => [s.t, s[k]] as const),
@@ -75,16 +89,31 @@ export function buildRateChart(result: Result): ChartSpec | null {
     ),
   );
   const bucket = series[0]?.bucket ?? 1;
+  const styles = names.map((n) => RATE_STYLE[n]);
+  const rules = thresholdBounds(result.thresholds, (t) => t.metric.startsWith('http.'), ['rate']);
+  const encoding = {
+    x: { field: 't', type: 'quantitative', title: 'seconds since start' },
+    y: { field: 'value', type: 'quantitative', title: 'requests / s' },
+    color: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.color) } },
+    strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: styles.map((x) => x.dash) } },
+  };
+  // One layer per line width (a strokeWidth encoding would drop the merged colour/dash legend).
+  const lines = names.map((n) => ({
+    transform: [{ filter: { field: 'series', equal: n } }],
+    mark: { type: 'line', strokeWidth: RATE_STYLE[n].width },
+    encoding,
+  }));
   return {
     id: 'rate',
     title: 'Intended vs achieved rate',
-    caption: `Requests per second the schedule intended, the generator sent, and the target completed.${bucketNote(bucket, 'the mean')}`,
-    spec: lineSpec(
-      series.flatMap((s) => s.rows),
-      'requests / s',
-      {},
-      { intended: '#8c959f', sent: '#0969da', completed: '#1a7f37' },
-    ),
+    caption: `Requests per second the schedule intended (grey, dashed), the generator sent (wide light blue) and the target completed (thin green, dotted): where they coincide, the lines lie on top of each other.${rules.length > 0 ? ' Threshold bounds are dotted magenta.' : ''}${bucketNote(bucket, 'the mean')}`,
+    spec: {
+      width: WIDTH,
+      height: HEIGHT,
+      config: CONFIG,
+      data: { values: series.flatMap((s) => s.rows) },
+      layer: [...lines, ...ruleLayer(rules, 'y', WIDTH)],
+    } as TopLevelSpec,
   };
 }
 
@@ -104,11 +133,8 @@ export function buildLatencyChart(result: Result): ChartSpec | null {
       for (const row of r.rows) values.push({ ...row, kind });
     }
   }
-  const spec = {
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
-    data: { values },
+  const rules = thresholdBounds(result.thresholds, (t) => t.metric.startsWith('http.latency'), ['duration', 'number']);
+  const line = {
     mark: { type: 'line', strokeWidth: 1.2 },
     encoding: {
       x: { field: 't', type: 'quantitative', title: 'seconds since start' },
@@ -133,11 +159,18 @@ export function buildLatencyChart(result: Result): ChartSpec | null {
       },
       detail: { field: 'kind' },
     },
+  };
+  const spec = {
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    data: { values },
+    layer: [line, ...ruleLayer(rules, 'y', WIDTH)],
   } as TopLevelSpec;
   return {
     id: 'latency',
     title: 'Latency percentiles over time',
-    caption: `Corrected latency counts from the intended send time (coordinated omission corrected); raw from the actual send. A gap between them means the generator or target stalled.${bucketNote(bucket, 'the worst')}`,
+    caption: `Corrected latency counts from the intended send time (coordinated omission corrected); raw from the actual send. A gap between them means the generator or target stalled.${rules.length > 0 ? ' Latency thresholds are dotted magenta lines.' : ''}${bucketNote(bucket, 'the worst')}`,
     spec,
   };
 }
@@ -165,6 +198,12 @@ export function buildProviderCharts(result: Result): ChartSpec[] {
         encoding: { y: { field: 'limit', type: 'quantitative' } },
       });
     }
+    const rules = thresholdBounds(
+      result.thresholds,
+      (t) => t.metric === `provider.${name}.maxPerSecondWindow` || t.metric === 'provider.maxPerSecondWindow',
+      ['number', 'rate'],
+    );
+    layer.push(...ruleLayer(rules, 'y', WIDTH));
     out.push({
       id: `provider-${name}`,
       title: `Provider ${name}: ${p.unit} admitted per second`,
@@ -183,8 +222,10 @@ export function buildWindowChart(result: Result): ChartSpec | null {
     values.push({ provider: name, window: 'max in a sliding 60 s / 60', value: p.maxPerMinuteWindow / 60, limit: p.limitPerSecond });
   }
   if (values.length === 0) return null;
+  const width = Math.min(WIDTH, 160 * values.length);
+  const offset = { field: 'window', type: 'nominal' };
   const spec = {
-    width: Math.min(WIDTH, 160 * values.length),
+    width,
     height: HEIGHT,
     config: CONFIG,
     data: { values },
@@ -193,15 +234,16 @@ export function buildWindowChart(result: Result): ChartSpec | null {
         mark: { type: 'bar' },
         encoding: {
           x: { field: 'provider', type: 'nominal', title: null, axis: { labelAngle: 0 } },
-          xOffset: { field: 'window', type: 'nominal' },
+          xOffset: offset,
           y: { field: 'value', type: 'quantitative', title: 'units per second' },
           color: { field: 'window', type: 'nominal', title: null, scale: { range: ['#0969da', '#54aeff'] } },
         },
       },
       {
+        // The same x offset as the bars, so each bar has the limit drawn across it, not between two.
         transform: [{ filter: 'datum.limit != null' }],
-        mark: { type: 'tick', color: '#cf222e', thickness: 3, size: 110 },
-        encoding: { x: { field: 'provider', type: 'nominal' }, y: { field: 'limit', type: 'quantitative' } },
+        mark: { type: 'tick', color: '#cf222e', thickness: 3, size: Math.round((width / values.length) * 0.6) },
+        encoding: { x: { field: 'provider', type: 'nominal' }, xOffset: offset, y: { field: 'limit', type: 'quantitative' } },
       },
     ],
   } as TopLevelSpec;
@@ -209,12 +251,16 @@ export function buildWindowChart(result: Result): ChartSpec | null {
     id: 'windows',
     title: 'Sliding-window maxima vs limit',
     caption:
-      'The most units admitted in any sliding second (and minute, per second); the red tick is the limit. A bar above it means the dispatcher exceeded the limit, even if no aligned second did.',
+      'The most units admitted in any sliding second (and minute, per second); the red tick across each bar is the limit. A bar above it means the dispatcher exceeded the limit, even if no aligned second did.',
     spec,
   };
 }
 
-/** How many recipients got 1, 2, 3, ... deliveries (log scale: duplicates are few but must show). */
+/**
+ * How many recipients got 0, 1, 2, ... deliveries, on a linear axis: the bars add up to the
+ * recipients the provider was asked to reach (the mock counts per recipient, whatever the content
+ * or client key), and a duplicate shows as a red bar whose height is the count of recipients hit.
+ */
 export function buildDeliveriesChart(result: Result): ChartSpec | null {
   const values: { provider: string; deliveries: number; recipients: number }[] = [];
   for (const [name, p] of Object.entries(result.providers)) {
@@ -222,28 +268,40 @@ export function buildDeliveriesChart(result: Result): ChartSpec | null {
       if (n > 0) values.push({ provider: name, deliveries: Number(k), recipients: n });
   }
   if (values.length === 0) return null;
+  const total = values.reduce((a, v) => a + v.recipients, 0);
   const spec = {
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
     data: { values },
-    mark: { type: 'bar' },
-    encoding: {
-      x: { field: 'deliveries', type: 'ordinal', title: 'deliveries per recipient', axis: { labelAngle: 0 } },
-      xOffset: { field: 'provider', type: 'nominal' },
-      // symlog, not log: bars start at 0, which a log scale cannot place.
-      y: { field: 'recipients', type: 'quantitative', title: 'recipients (symlog scale)', scale: { type: 'symlog' } },
-      color: {
-        condition: { test: 'datum.deliveries > 1', value: '#cf222e' },
-        value: '#1a7f37',
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'deliveries', type: 'ordinal', title: 'deliveries per recipient', axis: { labelAngle: 0 } },
+          xOffset: { field: 'provider', type: 'nominal' },
+          y: { field: 'recipients', type: 'quantitative', title: 'recipients' },
+          color: { condition: { test: 'datum.deliveries != 1', value: '#cf222e' }, value: '#1a7f37' },
+          tooltip: [{ field: 'provider' }, { field: 'deliveries' }, { field: 'recipients' }],
+        },
       },
-      tooltip: [{ field: 'provider' }, { field: 'deliveries' }, { field: 'recipients' }],
-    },
+      {
+        // The count on every bar: a single duplicate is a bar one pixel high, the label says so.
+        mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 12, fontWeight: 'bold' },
+        encoding: {
+          color: { condition: { test: 'datum.deliveries != 1', value: '#cf222e' }, value: '#1f2328' },
+          x: { field: 'deliveries', type: 'ordinal' },
+          xOffset: { field: 'provider', type: 'nominal' },
+          y: { field: 'recipients', type: 'quantitative' },
+          text: { field: 'recipients', type: 'quantitative', format: ',' },
+        },
+      },
+    ],
   } as TopLevelSpec;
   return {
     id: 'deliveries',
     title: 'Deliveries per recipient',
-    caption: 'Every recipient should get exactly one delivery; red bars are duplicates.',
+    caption: `${total.toLocaleString('en-US')} recipients, each counted once whatever it was sent; every recipient should get exactly one delivery. Red bars are recipients with none (lost) or more than one (duplicates).`,
     spec,
   };
 }
@@ -263,6 +321,13 @@ export function buildCampaignCharts(result: Result): ChartSpec[] {
         encoding: { x: { field: 'deadline', type: 'quantitative' } },
       });
     }
+    const drainRules = thresholdBounds(
+      result.thresholds,
+      (t) => t.metric === `campaign.${c.name}.drainTime` || t.metric === 'campaign.drainTime',
+      ['duration', 'number'],
+      (ms) => ms / 1000,
+    );
+    layer.push(...ruleLayer(drainRules, 'x', WIDTH));
     out.push({
       id: `campaign-${c.name}`,
       title: `Campaign ${c.name}: completion and backlog`,
@@ -273,22 +338,33 @@ export function buildCampaignCharts(result: Result): ChartSpec[] {
   return out;
 }
 
-/** Scraped series (memory, pools, queues), one small panel each with its own scale. */
+/** Scraped series (memory, pools, queues), one small panel each with its own scale and its thresholds. */
 export function buildSeriesChart(result: Result): ChartSpec | null {
-  const values: Row[] = [];
+  const values: (Row & { rule?: number; label?: string })[] = [];
   let bucket = 1;
+  let ruled = 0;
   for (const s of result.series) {
     if (s.points.length === 0) continue;
     const labels = Object.entries(s.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    const isBytes = /rss|heap|memory|bytes/i.test(s.name);
-    const name = `${s.name}${labels ? `{${labels}}` : ''}${isBytes ? ' (MB)' : ''}`;
-    const r = rows(name, isBytes ? s.points.map(([t, v]) => [t, v / 1e6] as const) : s.points, 'max');
+    const isBytes = BYTES_SERIES.test(s.name);
+    const name = `${s.name}${labels ? `{${labels}}` : ''} (${isBytes ? 'MiB' : seriesUnit(s.name)})`;
+    const r = rows(name, isBytes ? s.points.map(([t, v]) => [t, v / MIB] as const) : s.points, 'max');
     bucket = Math.max(bucket, r.bucket);
     values.push(...r.rows);
+    // A threshold on this series (`dispatcher.rss.max: < 256MB`) is a rule in its own panel.
+    const bounds = thresholdBounds(
+      result.thresholds,
+      (t) => seriesOf(t.metric) === s.name,
+      isBytes ? ['size', 'number'] : ['number', 'duration', 'rate', 'fraction'],
+      isBytes ? (b) => b / MIB : undefined,
+    );
+    for (const b of bounds) values.push({ t: 0, series: name, value: b.value, rule: b.value, label: b.label });
+    ruled += bounds.length;
   }
   if (values.length === 0) return null;
+  const x = { field: 't', type: 'quantitative', title: 'seconds since start' };
   const spec = {
     config: CONFIG,
     data: { values },
@@ -296,20 +372,48 @@ export function buildSeriesChart(result: Result): ChartSpec | null {
     spec: {
       width: WIDTH,
       height: 90,
-      mark: { type: 'line', strokeWidth: 1.2, color: '#6639ba' },
-      encoding: {
-        x: { field: 't', type: 'quantitative', title: 'seconds since start' },
-        y: { field: 'value', type: 'quantitative', title: null },
-      },
+      layer: [
+        {
+          transform: [{ filter: 'datum.rule == null' }],
+          mark: { type: 'line', strokeWidth: 1.2, color: '#6639ba' },
+          encoding: { x, y: { field: 'value', type: 'quantitative', title: null } },
+        },
+        {
+          transform: [{ filter: 'datum.rule != null' }],
+          mark: { type: 'rule', color: THRESHOLD_COLOR, strokeDash: [2, 3], strokeWidth: 2 },
+          encoding: { y: { field: 'rule', type: 'quantitative' } },
+        },
+        {
+          transform: [{ filter: 'datum.rule != null' }],
+          mark: { type: 'text', color: THRESHOLD_COLOR, align: 'right', baseline: 'bottom', dy: -3, fontSize: 11 },
+          encoding: { y: { field: 'rule', type: 'quantitative' }, x: { value: WIDTH - 4 }, text: { field: 'label' } },
+        },
+      ],
     },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
   return {
     id: 'series',
     title: 'Scraped series',
-    caption: `Gauges scraped from the system under test and the generator.${bucketNote(bucket, 'the maximum')}`,
+    caption: `Gauges scraped from the system under test and the generator.${ruled > 0 ? ' Thresholds on a series are dotted magenta lines in its panel.' : ''}${bucketNote(bucket, 'the maximum')}`,
     spec,
   };
+}
+
+/** The unit of a scraped series, from its name (gauges carry none in the result). */
+function seriesUnit(name: string): string {
+  if (/percent/i.test(name)) return '%';
+  if (/delay|lag|latency|duration|_ms\b|ms$/i.test(name)) return 'ms';
+  if (/utili[sz]ation|ratio|share/i.test(name)) return 'share of time, 0-1';
+  if (/seconds/i.test(name)) return 's';
+  return 'count';
+}
+
+/** The series a threshold key names (`dispatcher.rss.max` -> `dispatcher.rss`), or null for built-in metrics. */
+function seriesOf(metric: string): string | null {
+  const root = metric.split('.')[0] ?? '';
+  if ((METRIC_ROOTS as readonly string[]).includes(root)) return null;
+  return metric.replace(/\.(max|min|avg|mean|last)$/, '');
 }
 
 /**

@@ -1,4 +1,10 @@
-/** Number formatting shared by the renderers: fixed locale so reports and snapshots never vary by machine. */
+import { formatBinaryBytes } from '../core/index.ts';
+
+/**
+ * Number formatting shared by the renderers: fixed locale so reports and snapshots never vary by
+ * machine. Units with a general meaning (bytes, a figure of a known kind) come from core/units.ts,
+ * the one formatting module; these are the renderers' shorthands over it.
+ */
 
 /** `12,345` */
 export function fmtCount(n: number): string {
@@ -35,9 +41,9 @@ export function fmtChange(fraction: number): string {
   return `${fraction >= 0 ? '+' : ''}${fmtPct(fraction)}`;
 }
 
-/** Bytes in MB (decimal, as the threshold grammar reads `256MB`). */
+/** Bytes in binary units, as memory is read: `145.6 MiB`. */
 export function fmtBytes(n: number): string {
-  return `${round(n / 1e6, 1)} MB`;
+  return formatBinaryBytes(n);
 }
 
 /** A plain number with at most `digits` decimals. */

@@ -17,8 +17,10 @@ const STYLE = `
   table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 4px 10px; border-bottom: 1px solid #eaeef2; text-align: left; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   .banner { padding: 14px 18px; border-radius: 6px; font-size: 18px; font-weight: 600; color: #fff; }
-  .banner.pass { background: var(--ok); } .banner.fail { background: var(--fail); } .banner.warn { background: var(--warn); }
-  .banner.pass, .banner.fail, .banner.warn { color: #fff; }
+  .banner.pass { background: var(--ok); } .banner.fail { background: var(--fail); } .banner.warn, .banner.degraded { background: var(--warn); }
+  .banner.invalid { background: repeating-linear-gradient(135deg, #24292f 0 14px, #32383f 14px 28px); border-left: 8px solid var(--fail); }
+  .banner + .banner { margin-top: 8px; }
+  .banner.pass, .banner.fail, .banner.warn, .banner.degraded, .banner.invalid { color: #fff; }
   .ok { color: var(--ok); font-weight: 600; } .fail { color: var(--fail); font-weight: 600; } .warn { color: var(--warn); font-weight: 600; }
   .muted { color: var(--muted); } figure { margin: 12px 0; } figcaption { color: var(--muted); font-size: 13px; }
   svg { max-width: 100%; height: auto; }

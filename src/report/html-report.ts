@@ -1,12 +1,12 @@
 import type { Result } from '../core/index.ts';
 import { buildVerdict, type Comparison, type Verdict } from '../gate/index.ts';
+import { buildBanner, checkDisplayStatus } from './banner.ts';
 import { buildCharts } from './charts.ts';
 import { buildKeyFigures } from './figures.ts';
 import { fmtChange, fmtCount, fmtNumber, fmtPct } from './format.ts';
 import { escapeHtml, type PageChart, renderFigure, renderHtmlPage } from './html-page.ts';
+import { describeThreshold, formatThresholdActual } from './quantities.ts';
 import { renderVegaLiteToSvg } from './vega-svg.ts';
-
-const BANNER: Record<Verdict['status'], string> = { pass: 'pass', fail: 'fail', regression: 'fail', invalid: 'warn' };
 
 function table(head: string[], rows: string[][], numeric: number[] = []): string {
   const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('');
@@ -16,8 +16,9 @@ function table(head: string[], rows: string[][], numeric: number[] = []): string
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function status(ok: boolean | 'skip'): string {
+function status(ok: boolean | 'skip' | 'warn'): string {
   if (ok === 'skip') return '<span class="muted">skip</span>';
+  if (ok === 'warn') return '<span class="warn">DEGRADED</span>';
   return ok ? '<span class="ok">ok</span>' : '<span class="fail">FAIL</span>';
 }
 
@@ -59,12 +60,15 @@ ${notes}`;
 /** The page body (escaped HTML) around already-rendered charts. */
 function renderBody(result: Result, verdict: Verdict, charts: readonly { chart: PageChart; caption: string }[]): string {
   const m = result.meta;
+  const banner = buildBanner(result, verdict);
   const parts = [
-    `<div class="banner ${BANNER[verdict.status]}" id="verdict">${escapeHtml(verdict.headline)}</div>`,
+    `<div class="banner ${banner.kind}" id="verdict">${escapeHtml(banner.headline)}</div>`,
+    ...(banner.degraded ? [`<div class="banner degraded" id="validity">${escapeHtml(banner.degraded)}</div>`] : []),
     `<p class="muted">${escapeHtml(`${m.scenario.name} · ${m.scenario.file ?? 'no file'} · hash ${m.scenario.hash} · floodgate ${m.tool.version}${m.gitCommit ? ` · commit ${m.gitCommit.slice(0, 10)}` : ''} · ${m.startedAt} → ${m.endedAt} · scale ${m.scale} · ${m.machine.cpus} × ${m.machine.cpuModel}, node ${m.machine.node}`)}</p>`,
   ];
   if (verdict.reasons.length > 1) parts.push(`<ul>${verdict.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`);
-  for (const w of verdict.warnings) parts.push(`<p class="warn">${escapeHtml(w)}</p>`);
+  // The DEGRADED warning is a banner already.
+  for (const w of verdict.warnings.filter((w) => !w.startsWith('run DEGRADED'))) parts.push(`<p class="warn">${escapeHtml(w)}</p>`);
   const figures = buildKeyFigures(result);
   if (figures.length > 0)
     parts.push(
@@ -85,8 +89,8 @@ function renderBody(result: Result, verdict: Verdict, charts: readonly { chart: 
             status(t.ok),
             escapeHtml(t.metric),
             escapeHtml(t.expression),
-            t.actual === null ? '-' : fmtNumber(t.actual),
-            escapeHtml(t.message),
+            escapeHtml(formatThresholdActual(t)),
+            escapeHtml(describeThreshold(t)),
           ]),
           [3],
         ),
@@ -95,7 +99,10 @@ function renderBody(result: Result, verdict: Verdict, charts: readonly { chart: 
     '<h2>Correctness checks</h2>',
     table(
       ['', 'check', 'result'],
-      verdict.checks.map((c) => [status(c.status === 'skip' ? 'skip' : c.status === 'pass'), escapeHtml(c.id), escapeHtml(c.message)]),
+      verdict.checks.map((c) => {
+        const shown = checkDisplayStatus(c);
+        return [status(shown === 'skip' || shown === 'warn' ? shown : shown === 'pass'), escapeHtml(c.id), escapeHtml(c.message)];
+      }),
     ),
   );
   if (verdict.comparison) parts.push(renderComparison(verdict.comparison));

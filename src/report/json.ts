@@ -1,6 +1,7 @@
 import type { Result } from '../core/index.ts';
 import { buildVerdict, type Comparison } from '../gate/index.ts';
 import { buildKeyFigures } from './figures.ts';
+import { describeThreshold, formatThresholdActual } from './quantities.ts';
 
 /** Version of the JSON summary's own shape (separate from the result schema). */
 export const SUMMARY_VERSION = 1;
@@ -28,7 +29,8 @@ export function renderJson(result: Result, comparison: Comparison | null = null)
       warnings: verdict.warnings,
     },
     checks: verdict.checks,
-    thresholds: result.thresholds,
+    // `display` is the actual value with its unit, as the other formats print it.
+    thresholds: result.thresholds.map((t) => ({ ...t, display: formatThresholdActual(t), message: describeThreshold(t) })),
     figures: buildKeyFigures(result),
     comparison: comparison && {
       ...comparison,

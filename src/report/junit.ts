@@ -1,6 +1,7 @@
 import type { Result } from '../core/index.ts';
 import { buildVerdict, type Comparison } from '../gate/index.ts';
 import { fmtCount, fmtPct } from './format.ts';
+import { describeThreshold } from './quantities.ts';
 
 /** Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry. */
 export function escapeXml(text: string): string {
@@ -13,19 +14,54 @@ interface Case {
   name: string;
   status: 'pass' | 'fail' | 'skip';
   message: string;
+  /** Seconds of the run the case judges. */
+  seconds: number;
 }
 
-function renderSuite(name: string, cases: readonly Case[], timestamp: string): string {
+/** Where a suite ran and for how long: the same run for every suite. */
+interface SuiteContext {
+  timestamp: string;
+  hostname: string;
+  seconds: number;
+}
+
+/**
+ * Seconds of the run a threshold or check judges, so CI test tabs show a real duration: a
+ * campaign's drain time, the span of the HTTP traffic, a provider's busy span, else the run.
+ */
+export function judgedSeconds(result: Result, subject: string): number {
+  const run = result.meta.duration / 1000;
+  const [root, name] = subject.split('.');
+  if (root === 'campaign') {
+    const named = result.campaigns.filter((c) => c.name === name);
+    const campaigns = named.length > 0 ? named : result.campaigns;
+    const drains = campaigns.map((c) => c.drainTime);
+    if (drains.length === 0 || drains.some((d) => d === null)) return run;
+    return Math.max(...(drains as number[])) / 1000;
+  }
+  if (root === 'http') return spanSeconds(result.timeline.filter((s) => s.sent > 0 || s.completed > 0)) ?? run;
+  if (root === 'provider' && name !== undefined && result.providers[name])
+    return spanSeconds((result.providers[name]?.perSecond ?? []).filter((s) => s.admitted + s.rejected > 0)) ?? run;
+  return run;
+}
+
+function spanSeconds(seconds: readonly { t: number }[]): number | null {
+  const first = seconds[0];
+  const last = seconds[seconds.length - 1];
+  return first && last ? (last.t - first.t) / 1000 + 1 : null;
+}
+
+function renderSuite(name: string, cases: readonly Case[], ctx: SuiteContext): string {
   const failures = cases.filter((c) => c.status === 'fail').length;
   const skipped = cases.filter((c) => c.status === 'skip').length;
   const body = cases.map((c) => {
-    const open = `    <testcase classname="${escapeXml(name)}" name="${escapeXml(c.name)}" time="0"`;
+    const open = `    <testcase classname="${escapeXml(name)}" name="${escapeXml(c.name)}" time="${c.seconds.toFixed(3)}"`;
     if (c.status === 'pass') return `${open}>\n      <system-out>${escapeXml(c.message)}</system-out>\n    </testcase>`;
     if (c.status === 'skip') return `${open}>\n      <skipped message="${escapeXml(c.message)}"/>\n    </testcase>`;
     return `${open}>\n      <failure message="${escapeXml(c.message)}" type="${escapeXml(name)}">${escapeXml(c.message)}</failure>\n    </testcase>`;
   });
   return [
-    `  <testsuite name="${escapeXml(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" timestamp="${escapeXml(timestamp)}">`,
+    `  <testsuite name="${escapeXml(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${ctx.seconds.toFixed(3)}" timestamp="${escapeXml(ctx.timestamp)}" hostname="${escapeXml(ctx.hostname)}">`,
     ...body,
     '  </testsuite>',
   ].join('\n');
@@ -38,16 +74,26 @@ function renderSuite(name: string, cases: readonly Case[], timestamp: string): s
  */
 export function renderJunit(result: Result, comparison: Comparison | null = null): string {
   const verdict = buildVerdict(result, comparison);
-  const ts = result.meta.startedAt;
+  const ts: SuiteContext = {
+    timestamp: result.meta.startedAt,
+    hostname: result.meta.machine.hostname,
+    seconds: result.meta.duration / 1000,
+  };
+  const run = ts.seconds;
   const suites = [
     renderSuite(
       'floodgate.thresholds',
-      result.thresholds.map((t) => ({ name: `${t.metric}: ${t.expression}`, status: t.ok ? 'pass' : 'fail', message: t.message })),
+      result.thresholds.map((t) => ({
+        name: `${t.metric}: ${t.expression}`,
+        status: t.ok ? 'pass' : 'fail',
+        message: describeThreshold(t),
+        seconds: judgedSeconds(result, t.metric),
+      })),
       ts,
     ),
     renderSuite(
       'floodgate.checks',
-      verdict.checks.map((c) => ({ name: c.id, status: c.status, message: c.message })),
+      verdict.checks.map((c) => ({ name: c.id, status: c.status, message: c.message, seconds: judgedSeconds(result, c.id) })),
       ts,
     ),
   ];
@@ -58,6 +104,7 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
           name: `baseline ${d.metric}`,
           status: d.regressed ? 'fail' : 'pass',
           message: `${d.metric}: ${d.baseline === null ? '-' : fmtCount(d.baseline)} -> ${fmtCount(d.candidate)}`,
+          seconds: run,
         }),
       ),
       ...comparison.efficiency.map(
@@ -65,6 +112,7 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
           name: `baseline ${e.metric}`,
           status: e.regressed ? 'fail' : 'pass',
           message: `${e.metric}: ${fmtPct(e.baseline)} -> ${fmtPct(e.candidate)}`,
+          seconds: run,
         }),
       ),
     ];
@@ -75,6 +123,7 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
         name: `baseline ${l.metric}`,
         status: l.regressed ? 'fail' : 'pass',
         message: reason ?? `${l.metric}: ratio ${l.ratio.estimate.toFixed(3)}, p=${l.test.p.toPrecision(3)}`,
+        seconds: run,
       });
     }
     suites.push(renderSuite('floodgate.baseline', cases, ts));
@@ -82,6 +131,6 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
   const all = suites.join('\n');
   const tests = (all.match(/<testcase /g) ?? []).length;
   const failures = (all.match(/<failure /g) ?? []).length;
-  const seconds = (result.meta.duration / 1000).toFixed(3);
+  const seconds = run.toFixed(3);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeXml(`floodgate ${result.meta.scenario.name}`)}" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">\n${all}\n</testsuites>\n`;
 }

@@ -1,9 +1,12 @@
 import type { Result } from '../core/index.ts';
 import { buildVerdict, type Comparison, describeLatency, type Verdict } from '../gate/index.ts';
+import { buildBanner, checkDisplayStatus } from './banner.ts';
 import { buildKeyFigures } from './figures.ts';
 import { fmtChange, fmtCount, fmtNumber, fmtPct } from './format.ts';
+import { formatThresholdActual } from './quantities.ts';
 
-const ICON: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', regression: '🔺', invalid: '⚠️' };
+const ICON: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', regression: '🔺', invalid: '⛔' };
+const CHECK_ICON = { pass: '✅', fail: '❌', skip: '➖', warn: '⚠️' } as const;
 
 /** Escapes text for a Markdown table cell (pipes, newlines) and inline code-free rendering. */
 export function escapeCell(text: string): string {
@@ -21,13 +24,17 @@ function table(head: string[], rows: string[][]): string[] {
 export function renderMarkdown(result: Result, comparison: Comparison | null = null): string {
   const verdict = buildVerdict(result, comparison);
   const m = result.meta;
+  const banner = buildBanner(result, verdict);
+  const icon = banner.kind === 'degraded' ? '⚠️' : ICON[verdict.status];
   const lines = [
-    `### ${ICON[verdict.status]} ${verdict.headline}`,
+    `### ${icon} ${banner.headline}`,
+    ...(banner.degraded ? ['', `**⚠️ ${escapeCell(banner.degraded)}**`] : []),
     '',
     `**${m.scenario.name}** · floodgate ${m.tool.version}${m.gitCommit ? ` · \`${m.gitCommit.slice(0, 10)}\`` : ''} · started ${m.startedAt} · scale ${m.scale} · run ${result.validity.verdict}`,
   ];
   if (verdict.reasons.length > 1) lines.push('', ...verdict.reasons.map((r) => `- ${escapeCell(r)}`));
-  if (verdict.warnings.length > 0) lines.push('', ...verdict.warnings.map((w) => `> ⚠️ ${escapeCell(w)}`));
+  const warnings = verdict.warnings.filter((w) => !w.startsWith('run DEGRADED'));
+  if (warnings.length > 0) lines.push('', ...warnings.map((w) => `> ⚠️ ${escapeCell(w)}`));
   const figures = buildKeyFigures(result);
   if (figures.length > 0)
     lines.push(
@@ -46,7 +53,7 @@ export function renderMarkdown(result: Result, comparison: Comparison | null = n
       '',
       ...table(
         ['', 'metric', 'expression', 'actual'],
-        result.thresholds.map((t) => [t.ok ? '✅' : '❌', t.metric, t.expression, t.actual === null ? 'no value' : fmtNumber(t.actual)]),
+        result.thresholds.map((t) => [t.ok ? '✅' : '❌', t.metric, t.expression, formatThresholdActual(t)]),
       ),
     );
   }
@@ -56,7 +63,7 @@ export function renderMarkdown(result: Result, comparison: Comparison | null = n
     '',
     ...table(
       ['', 'check', 'result'],
-      verdict.checks.map((c) => [c.status === 'pass' ? '✅' : c.status === 'fail' ? '❌' : '➖', c.id, c.message]),
+      verdict.checks.map((c) => [CHECK_ICON[checkDisplayStatus(c)], c.id, c.message]),
     ),
   );
   if (comparison) lines.push('', ...renderComparison(comparison));

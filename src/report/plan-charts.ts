@@ -26,22 +26,27 @@ function growthChart({ growth: g }: PlanReport): PlanChartSpec | null {
     ...(g.capacity ? [{ line: 'capacity', subscribers: g.capacity.subscribers }] : []),
     ...(g.target !== null ? [{ line: 'target', subscribers: g.target }] : []),
   ];
+  // One colour scale for the growth line and both levels, so each has its own colour and a legend entry.
+  const lines = ['subscribers', ...levels.map((l) => l.line)];
+  const color = { type: 'nominal' as const, title: null, scale: { domain: lines, range: lines.map((l) => GROWTH_COLORS[l] ?? '#57606a') } };
   return {
     id: 'growth',
     title: 'Subscribers vs capacity',
     caption:
       g.capacity?.runsOutAtMonth != null
-        ? `Capacity runs out at month ${g.capacity.runsOutAtMonth}.`
-        : 'Subscribers by month over the horizon.',
+        ? `Subscribers by month (blue); the dashed lines are the capacity (red) and the target (grey). Capacity runs out at month ${g.capacity.runsOutAtMonth}.`
+        : 'Subscribers by month over the horizon (blue); dashed lines are the capacity (red) and the target (grey).',
     spec: {
       ...SIZE,
+      config: { legend: { orient: 'top' } },
       layer: [
         {
-          data: { values: g.series },
+          data: { values: g.series.map((p) => ({ ...p, line: 'subscribers' })) },
           mark: { type: 'line', point: true },
           encoding: {
             x: { field: 'month', type: 'quantitative', title: 'month' },
             y: { field: 'subscribers', type: 'quantitative', title: 'subscribers' },
+            color: { field: 'line', ...color },
           },
         },
         ...(levels.length > 0
@@ -51,7 +56,7 @@ function growthChart({ growth: g }: PlanReport): PlanChartSpec | null {
                 mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 2 },
                 encoding: {
                   y: { field: 'subscribers', type: 'quantitative' as const },
-                  color: { field: 'line', type: 'nominal' as const, title: null },
+                  color: { field: 'line', ...color },
                 },
               },
             ]
@@ -60,6 +65,9 @@ function growthChart({ growth: g }: PlanReport): PlanChartSpec | null {
     },
   };
 }
+
+/** Growth chart colours: the audience in blue, capacity in the failing red it turns into, the target in grey. */
+const GROWTH_COLORS: Record<string, string> = { subscribers: '#0969da', capacity: '#cf222e', target: '#6e7781' };
 
 function drainChart({ campaigns }: PlanReport): PlanChartSpec | null {
   const drawn = campaigns.filter((c) => c.curve.length > 1);

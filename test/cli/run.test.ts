@@ -125,8 +125,8 @@ describe('floodgate run', () => {
     );
     const { code, out } = await cli(['run', file, '--target', sink.url, '--out', join(dir, 'out')]);
     expect(code).toBe(1);
-    expect(out).toMatch(/^FAIL: 1 of 1 thresholds failed: http\.errors: == 0 \(actual 10\) \(t, 0 s\)/);
-    expect(out).toMatch(/FAIL http\.errors: == 0 \(actual 10\)/);
+    expect(out).toMatch(/^FAIL: 1 of 1 thresholds failed: http\.errors: == 0 \(actual 10 errors\) \(t, 0 s\)/);
+    expect(out).toMatch(/FAIL http\.errors: == 0 \(actual 10 errors\)/);
   });
 
   it('ends INVALID with exit 3 when the machine cannot send the rate, and says why', { timeout: 30_000 }, async () => {

@@ -85,7 +85,7 @@ describe('floodgate gate', () => {
     expect(r.code).toBe(1);
     const xml = await readFile(file('out/junit.xml'), 'utf8');
     expect(xml).toContain(
-      '<testcase classname="floodgate.checks" name="provider.alimtalk.duplicates" time="0">\n      <failure message="alimtalk: 180',
+      '<testcase classname="floodgate.checks" name="provider.alimtalk.duplicates" time="21.000">\n      <failure message="alimtalk: 180',
     );
   });
 

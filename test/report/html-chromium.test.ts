@@ -67,6 +67,15 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
       });
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       expect(await page.locator('#verdict').textContent()).toMatch(/^FAIL: /);
+      // The banner's text is readable: white on its colour, not the status colour on itself.
+      const colours = await page.locator('#verdict').evaluate((e) => {
+        // Runs in the page: the DOM's getComputedStyle, which Node's types do not declare.
+        const style = (
+          globalThis as unknown as { getComputedStyle(el: unknown): { color: string; backgroundColor: string } }
+        ).getComputedStyle(e);
+        return [style.color, style.backgroundColor];
+      });
+      expect(colours).toEqual(['rgb(255, 255, 255)', 'rgb(207, 34, 46)']);
       const ids = await page.locator('figure[id^="chart-"]').evaluateAll((els) => els.map((e) => e.id));
       expect(ids).toEqual([
         'chart-rate',

@@ -34,7 +34,7 @@ describe('renderJunit', () => {
     const xml = renderJunit(candidate);
     expect(xml.match(/<testcase /g)).toHaveLength(candidate.thresholds.length + 5);
     expect(xml).toContain('name="http.latency.p95: &lt; 100ms"');
-    expect(xml).toContain('<failure message="http.latency.p95: &lt; 100ms (actual 131.2ms)"');
+    expect(xml).toContain('<failure message="http.latency.p95: &lt; 100ms (actual 131 ms)"');
     expect(xml).toMatch(/<testsuites name="floodgate alimtalk-420k" tests="7" failures="2"/);
   });
 

@@ -31,11 +31,21 @@ describe('floodgate report', () => {
     expect(await readFile(join(dir, 'summary.md'), 'utf8')).toMatch(/^### ✅ PASS: /);
   });
 
-  it('writes the formats asked for into --out, with a baseline, and appends to $GITHUB_STEP_SUMMARY', async () => {
+  it('writes the formats asked for into --out, with a baseline, and appends to $GITHUB_STEP_SUMMARY when asked', async () => {
     const summary = join(dir, 'step-summary.md');
     await writeFile(summary, '# earlier step\n');
     const r = await cli(
-      ['report', join(dir, 'result.json'), '--format', 'md,junit', '--out', join(dir, 'out'), '--baseline', join(dir, 'base.json')],
+      [
+        'report',
+        join(dir, 'result.json'),
+        '--format',
+        'md,junit',
+        '--out',
+        join(dir, 'out'),
+        '--baseline',
+        join(dir, 'base.json'),
+        '--step-summary',
+      ],
       {
         GITHUB_STEP_SUMMARY: summary,
       },
@@ -45,7 +55,8 @@ describe('floodgate report', () => {
     expect(r.out).not.toContain('report.html');
     const md = await readFile(join(dir, 'out', 'summary.md'), 'utf8');
     expect(md).toContain('#### Against ');
-    expect(await readFile(summary, 'utf8')).toBe(`# earlier step\n${md}\n`);
+    expect(await readFile(summary, 'utf8')).toMatch(/^# earlier step\n### /);
+    expect(await readFile(summary, 'utf8')).toContain(`${md}<!-- floodgate summary sha256:`);
   });
 
   it.each([

@@ -8,25 +8,28 @@ const scenario = (text: string) => validateSource(Scenario, parseYamlSource(text
 
 describe('renderProgress', () => {
   it('shows stage, target vs achieved rate, p95, errors, backlog and ETA', () => {
-    const line = renderProgress({
-      elapsed: 12_400,
-      planned: 60_000,
-      steps: ['phases-2'],
-      http: {
-        intended: 2000,
-        sent: 1990,
-        completed: 1980,
-        dropped: 3,
-        timeouts: 1,
-        errors: 4,
-        inFlight: 5,
-        lastSecond: { intended: 180, sent: 179, p95: 23.4 },
+    const line = renderProgress(
+      {
+        elapsed: 12_400,
+        planned: 60_000,
+        steps: ['phases-2'],
+        http: {
+          intended: 2000,
+          sent: 1990,
+          completed: 1980,
+          dropped: 3,
+          timeouts: 1,
+          errors: 4,
+          inFlight: 5,
+          lastSecond: { intended: 180, sent: 179, p95: 23.4 },
+        },
+        campaigns: [{ name: 'welcome', accepted: 4200, delivered: 1200, backlog: 3000 }],
+        providers: [{ name: 'alimtalk', admitted: 200, rejected: 3, limit: 200 }],
       },
-      campaigns: [{ name: 'welcome', accepted: 4200, delivered: 1200, backlog: 3000 }],
-      providers: [{ name: 'alimtalk', admitted: 200, rejected: 3, limit: 200 }],
-    });
+      { httpEnd: 60_000, httpSteps: new Set(['phases-2']), deliveryRates: new Map() },
+    );
     expect(line).toBe(
-      '[12s/1m]  phases-2  rate 179/180/s  p95 23ms  errors 4  timeouts 1  dropped 3  alimtalk 200/200/s (3 rejected)  welcome 1200/4200 backlog 3000  ETA 48s',
+      '[12s]  phases-2: sending 179/180/s, p95 23ms  errors 4  timeouts 1  dropped 3  alimtalk 200/200/s (3 rejected)  ETA 48s',
     );
   });
 });

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { buildVerdict, renderVerdictText } from '../../gate/index.ts';
-import { renderJunit } from '../../report/index.ts';
+import { buildVerdict } from '../../gate/index.ts';
+import { renderJunit, renderVerdictWithUnits } from '../../report/index.ts';
 import { parseCommandArgs } from '../args.ts';
+import { colourEnabled, colourVerdictText, painter } from '../colour.ts';
 import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
 import type { Command } from '../io.ts';
 
@@ -35,7 +36,8 @@ baseline (see floodgate run --help); the gate compares the two result files it i
     const { values, positionals } = parseCommandArgs('gate', argv, { ...COMPARE_FLAGS, junit: { type: 'string' } });
     const { result, comparison } = await loadResultAndComparison('gate', io.cwd, positionals[0], values);
     const verdict = buildVerdict(result, comparison);
-    io.stdout.write(renderVerdictText(verdict));
+    const paint = painter(colourEnabled(io.stdout, io.env));
+    io.stdout.write(colourVerdictText(renderVerdictWithUnits(verdict), paint, result.validity.verdict === 'DEGRADED'));
     if (values.junit) {
       const path = resolve(io.cwd, values.junit);
       await mkdir(dirname(path), { recursive: true });

@@ -1,21 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
-import { InputError, type Result, systemClock } from '../../core/index.ts';
-import {
-  buildVerdict,
-  checkSameScenario,
-  compareWithBaseline,
-  evaluateThresholds,
-  renderVerdictText,
-  stampVerdict,
-} from '../../gate/index.ts';
+import { InputError, type Result, RunInvalidError, systemClock } from '../../core/index.ts';
+import { buildVerdict, checkSameScenario, compareWithBaseline, evaluateThresholds, stampVerdict } from '../../gate/index.ts';
+import { renderVerdictWithUnits } from '../../report/index.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
+import { colourEnabled, colourVerdictText, painter } from '../colour.ts';
 import { COMPARE_FLAGS, loadBaseline } from '../compare-input.ts';
 import type { CliIo, Command } from '../io.ts';
 import { writeReportFiles } from '../report-files.ts';
+import { notStartedResult } from '../run/invalid-result.ts';
 import { loadScenario } from '../run/load-scenario.ts';
-import { createProgressWriter } from '../run/progress.ts';
+import { createProgressWriter, progressContextOf } from '../run/progress.ts';
 import { pickRepresentative, type Repetition, runDirectory, writeRepetition } from '../run/repetitions.ts';
 import { RUN_WIRING, type RunWiring } from '../run/wiring.ts';
 import { VERSION } from '../version.ts';
@@ -28,7 +24,10 @@ built-in correctness checks (duplicates, lost recipients, a sliding second over 
 limit, provider rejections) and the run's validity. Prints the verdict first, then the details
 and the report's path. Writes into reports/<scenario>/<timestamp>/ (or --out):
   result.json, report.html (self-contained), summary.md, junit.xml
-and appends the Markdown summary to $GITHUB_STEP_SUMMARY when it is set.
+and appends the Markdown summary to $GITHUB_STEP_SUMMARY when it is set (\`floodgate report\`
+does not, unless given --step-summary, so a workflow shows it once). An unreachable target or mock
+still writes result.json and junit.xml, marked INVALID (exit 3). The verdict is coloured on a
+terminal (NO_COLOR turns it off, FORCE_COLOR on when piped).
 
 A scenario that expects rejections (a mock in overLimit: reject mode, to test retries) says so
 with its own threshold, e.g. \`provider.alimtalk.rejected: "< 500"\`: that threshold then replaces
@@ -111,7 +110,8 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       const loaded = await loadScenario(path, { scale, env: io.env, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
       if (baseline) checkSameScenario(baseline.baseline, { name: loaded.scenario.name, hash: loaded.hash }, baseline.options.label);
       const runOnce = async (): Promise<Result> => {
-        const progress = createProgressWriter(io.stderr);
+        const progress = createProgressWriter(io.stderr, { env: io.env, context: progressContextOf(loaded.scenario) });
+        const startedAt = Date.now();
         try {
           const result = await runScenario(loaded.scenario, {
             clock: systemClock,
@@ -129,6 +129,22 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
             onProgress: (p) => progress.update(p),
           });
           return result;
+        } catch (error) {
+          // An unreachable target or mock still leaves a result.json and junit.xml, marked INVALID.
+          if (!(error instanceof RunInvalidError)) throw error;
+          io.stderr.write(`error: ${error.message}\n`);
+          const result = notStartedResult({
+            scenario: { name: loaded.scenario.name, file, hash: loaded.hash },
+            toolVersion: VERSION,
+            gitCommit: gitCommit(io.cwd),
+            scale,
+            target: values.target ?? null,
+            startedAt,
+            endedAt: Date.now(),
+            reason: error.message,
+          });
+          const judged = { ...result, thresholds: evaluateThresholds(loaded.thresholds, result) };
+          return stampVerdictResult(judged);
         } finally {
           progress.done();
         }
@@ -152,7 +168,7 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
           )
         : null;
       const verdict = buildVerdict(chosen.result, comparison);
-      const { paths, stepSummary } = await writeReportFiles(root, chosen.result, comparison, RUN_REPORTS, io);
+      const { paths, stepSummary } = await writeReportFiles(root, chosen.result, comparison, RUN_REPORTS, io, { stepSummary: true });
       const files = { result: resultPath, report: paths.html, summary: paths.md, junit: paths.junit };
       if (values.json) {
         const { status, exitCode, headline, reasons } = verdict;
@@ -161,7 +177,8 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
           `${JSON.stringify({ status, exitCode, headline, validity: chosen.result.validity, ...files, repetitions, reasons })}\n`,
         );
       } else {
-        io.stdout.write(renderVerdictText(verdict));
+        const paint = painter(colourEnabled(io.stdout, io.env));
+        io.stdout.write(colourVerdictText(renderVerdictWithUnits(verdict), paint, chosen.result.validity.verdict === 'DEGRADED'));
         if (runs.length > 1) {
           io.stdout.write(`\nRepetitions (judged by ${relative(root, chosen.path)}):\n`);
           for (const r of runs) io.stdout.write(`  ${relative(root, r.path)}: ${buildVerdict(r.result).headline}\n`);
@@ -173,6 +190,11 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       return verdict.exitCode;
     },
   };
+}
+
+/** The result with the gate's verdict stored in it, as a finished run's. */
+function stampVerdictResult(result: Result): Result {
+  return { ...result, verdict: stampVerdict(result).verdict };
 }
 
 /** An http(s) URL with a valid host and port (`http://127.0.0.1:99999` is not). */
