@@ -22,6 +22,8 @@ export const INTEGRATION = [
   'test/dispatcher/bad-input.test.ts',
   'test/dispatcher/bad-input-reports.test.ts',
   'test/dispatcher/cli.test.ts',
+  'test/dispatcher/crash-pg.test.ts',
+  'test/dispatcher/instances-pg.test.ts',
   'test/dispatcher/lost-responses-dedupe.test.ts',
   'test/dispatcher/mocks.test.ts',
   'test/dispatcher/processes.test.ts',

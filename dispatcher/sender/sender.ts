@@ -57,8 +57,13 @@ export function createSender(deps: SenderDeps) {
     onChange: () => wake(),
     clock: () => clock.now(),
   });
-  // A page must be sendable within a third of the lease, so leases never lapse while queued.
-  const pageSize = Math.max(1, Math.floor(Math.min(settings.pageSize, provider.tps ? (provider.tps * settings.lease) / 3000 : Infinity)));
+  // A page must be sendable within a third of the lease, so leases never lapse while queued. With
+  // several processes on one store (PostgreSQL) a process may get only a part of the account's
+  // rate: a page of at most 1 s of the rate keeps the campaign's tail from waiting on one
+  // process's queue while the others have nothing left to claim.
+  const pagePace = provider.tps ? (provider.tps * settings.lease) / 3000 : Number.POSITIVE_INFINITY;
+  const shared = store.driver === 'postgres' && provider.tps ? provider.tps : Number.POSITIVE_INFINITY;
+  const pageSize = Math.max(1, Math.floor(Math.min(settings.pageSize, pagePace, shared)));
   const queue: Queued[] = [];
   let head = 0;
   const inFlightIds = new Set<number>();

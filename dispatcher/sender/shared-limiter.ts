@@ -9,10 +9,13 @@
  * sent only out of the process's share and returns to the pool only after its answer has left
  * the window, so at every admission, summed over all processes, in flight + answered within the
  * last second <= sum of shares <= limit: the single-process proof applies to the union.
- * Shares move in small grants (about 50 ms of the account's rate) through `fg_limiter_grant`,
- * one short transaction that locks only the account's row, so no process holds a lock while it
- * sends. The grant also books its units' time on the shared GCRA TAT, so the processes'
- * sends are spaced as one sender's would be.
+ * A unit whose answer has left the window stays in its process's share, to be reused without a
+ * round trip while the process is busy; a process idle for 100 ms gives its unused units back.
+ * Shares grow in small grants (what the next request needs, at least 10 ms of the account's
+ * rate) through `fg_limiter_grant`, one short transaction that locks only the account's row, so no process holds a lock while it
+ * sends. A grant also books its units' time on the shared GCRA TAT, so processes starting
+ * together ramp up as one sender would; reused units are paced by the process's own GCRA, and
+ * the window guard (the hard bound) holds for the union either way.
  *
  * A process that dies keeps its share counted until its row's `until` (renewed on every call,
  * at least every 250 ms) passes: request timeout + 3 s, by when every request it had in flight
@@ -28,17 +31,20 @@ export interface SharedLimiterOptions extends Omit<LimiterOptions, 'store'> {
   owner: number;
   /** Called when a grant arrives, so a sender waiting for units wakes at once. */
   onChange?: () => void;
-  /** Grant size in ms of the account's rate (default 50). */
+  /** Smallest grant in ms of the account's rate (default 10): a grant is what the next request needs, at least this. */
   grantMs?: number;
   /** The sender's clock (epoch ms), so the times given to `delay` and the grants' times agree. */
   clock?: () => number;
 }
 
 const WINDOW_MS = 1001;
-const TICK_MS = 20;
+/** Expired units go back to the pool within this, so other processes wait little for them. */
+const TICK_MS = 5;
 const RENEW_MS = 250;
 /** Granted units unused this long go back to the pool (an idle process must not sit on a share). */
 const IDLE_MS = 100;
+/** A process refused for a full window asks again after this at the latest (others release every tick). */
+const REFUSED_RETRY_MS = 25;
 
 /** Creates the shared limiter; it talks to the database only to take and return shares. */
 export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { close(): void } {
@@ -46,7 +52,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
   const interval = tps ? 1000 / tps : 0;
   const tolerance = options.toleranceMs ?? 50;
   const cap = tps ? Math.floor(tps) : 0;
-  const chunk = tps ? Math.max(1, Math.min(cap, Math.ceil((tps * (options.grantMs ?? 50)) / 1000))) : 0;
+  const chunk = tps ? Math.max(1, Math.min(cap, Math.ceil((tps * (options.grantMs ?? 10)) / 1000))) : 0;
   const holdMs = options.requestTimeoutMs + 3000;
   const clock = options.clock ?? Date.now;
   let avail = 0;
@@ -62,9 +68,11 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
   const ends: { at: number; units: number }[] = [];
   let head = 0;
 
+  // Units whose answers left the window stay this process's to reuse: a busy process cycles its
+  // share without a round trip; an idle one gives it back (the timer below).
   const expire = (now: number) => {
     while (head < ends.length && (ends[head] as { at: number }).at + WINDOW_MS <= now) {
-      toRelease += (ends[head] as { units: number }).units;
+      avail += (ends[head] as { units: number }).units;
       head++;
     }
     if (head > 1024 && head * 2 > ends.length) {
@@ -97,8 +105,15 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
           const now = clock();
           if (row.granted > 0) {
             avail += row.granted;
+            // A grant is not idleness: units granted after a long wait must not go straight back.
+            lastAcquire = now;
             localTat = Math.max(localTat, now + row.slot_in);
-          } else if (want > 0) retryAt = now + Math.max(row.wait_ms, 5);
+          } else if (want > 0 && row.wait_ms > 0) retryAt = now + row.wait_ms;
+          else if (want > 0) {
+            // Window full: ask again when this process's next answered units leave it, or after others' next releases.
+            const next = head < ends.length ? (ends[head] as { at: number }).at + WINDOW_MS : Number.POSITIVE_INFINITY;
+            retryAt = Math.max(now + 1, Math.min(next, now + REFUSED_RETRY_MS));
+          }
         },
         // Units released by a call that failed are not given back (the call may have committed):
         // a lost release only makes the account slower, a doubled one would break the limit.
@@ -116,7 +131,7 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
     ? setInterval(() => {
         const now = clock();
         expire(now);
-        if (avail > 0 && inFlight === 0 && now - lastAcquire > IDLE_MS) {
+        if (avail > 0 && now - lastAcquire > IDLE_MS) {
           toRelease += avail;
           avail = 0;
         }
