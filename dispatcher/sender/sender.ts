@@ -177,11 +177,27 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
-  const dispatch = async (batch: Queued[]) => {
+  const dispatch = async (taken: Queued[]) => {
     inFlightRequests++;
+    let batch = taken;
     for (const q of batch) inFlightIds.add(q.row.id);
     try {
-      await store.markSending(batch.map((q) => q.row.id));
+      const held = await store.markSending(
+        batch.map((q) => q.row.id),
+        owner,
+      );
+      if (held.length < batch.length) {
+        // Rows whose lease lapsed and that another process took: not ours to send.
+        const mine = new Set(held);
+        for (const q of batch) if (!mine.has(q.row.id)) inFlightIds.delete(q.row.id);
+        limiter.complete(batch.length - held.length, clock.now());
+        batch = batch.filter((q) => mine.has(q.row.id));
+        if (batch.length === 0) {
+          inFlightRequests--;
+          wake();
+          return;
+        }
+      }
     } catch (error) {
       // Never sent: give the units back and the rows to the queue.
       warn('marking a batch in flight failed', error);

@@ -142,8 +142,12 @@ export function createPgStore(url: string): Store {
         owner,
       ]);
     },
-    async markSending(ids) {
-      await q(`UPDATE recipients SET state = ${State.Sending} WHERE id = ANY($1)`, [ids]);
+    async markSending(ids, owner) {
+      const rows = await q<{ id: number }>(
+        `UPDATE recipients SET state = ${State.Sending} WHERE id = ANY($1) AND state = ${State.Leased} AND lease_owner = $2 RETURNING id`,
+        [ids, owner],
+      );
+      return rows.length === ids.length ? ids : rows.map((r) => r.id);
     },
     async recoverExpired(campaign, now) {
       const rows = await q<{ n: number }>(

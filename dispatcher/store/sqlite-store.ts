@@ -44,7 +44,11 @@ export function createSqliteStore(file: string): Store {
     activeCampaigns: async (provider) => outbox.activeCampaigns(provider),
     claim: async (...args) => outbox.claim(...args),
     renew: async (...args) => outbox.renew(...args),
-    markSending: async (ids) => outbox.markSending(ids),
+    // One process per file: its own maintenance renews before it recovers, so it never loses a queued row.
+    markSending: async (ids) => {
+      outbox.markSending(ids);
+      return ids;
+    },
     recoverExpired: async (...args) => outbox.recoverExpired(...args),
     applyOutcomes: async (outcomes) => outbox.applyOutcomes(outcomes),
     openWork: async (id) => outbox.openWork(id),

@@ -73,8 +73,12 @@ export interface Store {
   claim(campaign: number, now: number, until: number, owner: number, limit: number): Promise<ClaimedRow[]>;
   /** Extends the lease of rows this process still holds. */
   renew(ids: readonly number[], until: number, owner: number): Promise<void>;
-  /** Marks rows as handed to the provider: resolves before the request may leave. */
-  markSending(ids: readonly number[]): Promise<void>;
+  /**
+   * Marks rows as handed to the provider: resolves, before the request may leave, to the ids
+   * this owner still held (on PostgreSQL another process may have recovered a row whose lease
+   * lapsed while it was queued here; such a row must not be sent twice unflagged).
+   */
+  markSending(ids: readonly number[], owner: number): Promise<readonly number[]>;
   /** Returns rows whose lease expired to the queue; rows that were in a request are flagged uncertain. */
   recoverExpired(campaign: number, now: number): Promise<number>;
   /** Writes a batch of outcomes in one transaction. */
