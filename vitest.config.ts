@@ -29,6 +29,7 @@ export const INTEGRATION = [
   'test/dispatcher/processes.test.ts',
   'test/dispatcher/providers.test.ts',
   'test/dispatcher/smoke.test.ts',
+  'test/dispatcher/store.test.ts',
   'test/e2e/**/*.test.ts',
   // Spawns tsc.
   'test/export/k6-typecheck.test.ts',

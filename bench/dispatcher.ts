@@ -298,6 +298,7 @@ async function benchInstances(provider: Provider, spawnOptions: SpawnOptions) {
   }
   return {
     store: 'postgresql (one database, a fresh schema per run)',
+    loadavg: (await import('node:os')).loadavg(),
     unlimited: unlimited.map((r) => ({ ...r, ratioToOne: +(r.messagesPerSecond / one).toFixed(2) })),
     limitedTo200PerSecond: limited,
     goals: 'unlimited: 4 instances >= 1 instance; limited: max sliding second <= 200, achieved >= 90%',

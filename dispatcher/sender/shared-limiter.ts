@@ -18,8 +18,10 @@
  * the window guard (the hard bound) holds for the union either way.
  *
  * A process that dies keeps its share counted until its row's `until` (renewed on every call,
- * at least every 250 ms) passes: request timeout + 3 s, by when every request it had in flight
- * has arrived and left the window. A restarted process has a new owner id and starts at zero.
+ * at least every 250 ms while it holds units) passes: request timeout + 3 s, by when every
+ * request it had in flight has arrived and left the window. A restarted process has a new owner
+ * id and starts at zero. Assumed: a live process's event loop never stalls that long (its share
+ * would lapse while its units are still in the window).
  */
 import type pg from 'pg';
 import type { Limiter, LimiterOptions } from './limiter.ts';
@@ -127,18 +129,19 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
       });
   };
 
-  const timer = tps
-    ? setInterval(() => {
-        const now = clock();
-        expire(now);
-        if (avail > 0 && now - lastAcquire > IDLE_MS) {
-          toRelease += avail;
-          avail = 0;
-        }
-        if (toRelease > 0 || now - lastCall >= RENEW_MS) call(0, 0);
-      }, TICK_MS)
-    : undefined;
-  timer?.unref();
+  // Started on first use, so a dispatcher that never sends (or is never started) costs nothing.
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const tick = () => {
+    const now = clock();
+    expire(now);
+    if (avail > 0 && now - lastAcquire > IDLE_MS) {
+      toRelease += avail;
+      avail = 0;
+    }
+    // Renew while anything is held (a share lapses only when its process is gone).
+    const holding = avail > 0 || inFlight > 0 || head < ends.length;
+    if (toRelease > 0 || (holding && now - lastCall >= RENEW_MS)) call(0, 0);
+  };
 
   return {
     tps,
@@ -149,6 +152,10 @@ export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { 
       const pause = Math.max(0, paused - now);
       if (!tps) return pause;
       if (units > cap) return Number.POSITIVE_INFINITY;
+      if (!timer && !closed) {
+        timer = setInterval(tick, TICK_MS);
+        timer.unref();
+      }
       expire(now);
       if (avail >= units) return Math.max(pause, localTat - tolerance - now, 0);
       if (now >= retryAt) call(Math.min(cap, Math.max(units - avail, chunk)), units - avail);
