@@ -10,6 +10,11 @@
  * better-sqlite3 insert loop (what ingest could be with no dedupe index, no parsing, no HTTP)
  * and the providers' own CPU, so figures are read as ratios on whatever machine runs this.
  * `BENCH_SCALE=0.01` shrinks every count for a quick look; reported figures use the default.
+ * With PostgreSQL reachable (FLOODGATE_TEST_PG, as the tests), `instances` adds 1, 2 and 4
+ * dispatcher processes on one database: end-to-end messages/s against the unlimited provider
+ * (with the ratio to one process) and, against a 200/s account, the provider's max sliding
+ * second and achieved rate for 20,000 recipients. `BENCH_ONLY=instances` runs only that part
+ * and merges it into an existing JSON.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +23,9 @@ import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { createMockProviders } from '../mock-providers/index.ts';
 import { call, TOKEN, tempDir, waitDone } from '../test/dispatcher/harness.ts';
+import { runInstances } from '../test/dispatcher/instances.ts';
 import { type DispatcherProcess, killDispatcher, type SpawnOptions, spawnDispatcher, writeConfig } from '../test/dispatcher/process.ts';
+import { freshStore, postgresUnavailable } from '../test/dispatcher/store-drivers.ts';
 
 /**
  * How a deployment runs the dispatcher: compiled JavaScript (here bundled by esbuild, which tsx
@@ -238,9 +245,82 @@ async function benchRss(provider: Provider, spawnOptions: SpawnOptions, n: numbe
   });
 }
 
+/** N processes on one fresh PostgreSQL schema, one Alimtalk campaign of `n` to the unlimited provider. */
+async function benchInstancesOnce(provider: Provider, spawnOptions: SpawnOptions, instances: number, n: number) {
+  const store = await freshStore('postgres', '');
+  const t = tempDir();
+  const running: DispatcherProcess[] = [];
+  try {
+    const kakao = { kind: 'alimtalk', baseUrl: provider.urls.alimtalk, maxInFlight: 8 };
+    const file = writeConfig(t.dir, { token: TOKEN, db: store.db, port: 0, providers: { kakao } });
+    running.push(...(await Promise.all(Array.from({ length: instances }, () => spawnDispatcher(file, spawnOptions)))));
+    const first = running[0] as DispatcherProcess;
+    const t0 = performance.now();
+    const created = await call(first.url, '/v1/campaigns', {
+      body: { channel: 'alimtalk', template: 'bench', generator: { count: n, pattern: '010{n:8}' } },
+    });
+    await waitDone(first.url, created.json.id as string, 600_000);
+    const seconds = (performance.now() - t0) / 1000;
+    return { instances, messages: n, seconds: +seconds.toFixed(2), messagesPerSecond: Math.round(n / seconds) };
+  } finally {
+    await Promise.all(running.map((p) => killDispatcher(p, 'SIGTERM')));
+    t.cleanup();
+    await store.drop();
+  }
+}
+
+/** 1, 2 and 4 processes on PostgreSQL: unlimited throughput (ratio to one) and the shared 200/s limit. */
+async function benchInstances(provider: Provider, spawnOptions: SpawnOptions) {
+  const reason = await postgresUnavailable();
+  if (reason) return { skipped: reason };
+  const unlimited = [];
+  for (const n of [1, 2, 4]) unlimited.push(await benchInstancesOnce(provider, spawnOptions, n, scaled(200_000)));
+  const one = unlimited[0]?.messagesPerSecond ?? 1;
+  const limited = [];
+  for (const n of [1, 2, 4]) {
+    const store = await freshStore('postgres', '');
+    try {
+      const run = await runInstances({
+        instances: n,
+        recipients: scaled(20_000),
+        db: store.db,
+        tps: '200/s',
+        mockTps: null,
+        latency: { median: 20, p99: 60 },
+        batchSize: 10,
+        maxInFlight: 8,
+        timeoutMs: 900_000,
+      });
+      limited.push({ ...run, limit: 200, achievedShare: +(run.achievedPerSecond / 200).toFixed(3) });
+    } finally {
+      await store.drop();
+    }
+  }
+  return {
+    store: 'postgresql (one database, a fresh schema per run)',
+    loadavg: (await import('node:os')).loadavg(),
+    unlimited: unlimited.map((r) => ({ ...r, ratioToOne: +(r.messagesPerSecond / one).toFixed(2) })),
+    limitedTo200PerSecond: limited,
+    goals: 'unlimited: 4 instances >= 1 instance; limited: max sliding second <= 200, achieved >= 90%',
+  };
+}
+
 async function main() {
   const provider = await startProvider();
   try {
+    if (process.env.BENCH_ONLY === 'instances') {
+      const entry = await bundleDispatcher();
+      const instances = await benchInstances(provider, { entry, nodeArgs: HEAP_FLAGS });
+      console.log('instances', JSON.stringify(instances, null, 2));
+      let previous: Record<string, unknown> = {};
+      try {
+        previous = JSON.parse(readFileSync(OUT, 'utf8')) as Record<string, unknown>;
+      } catch {}
+      mkdirSync(join(OUT, '..'), { recursive: true });
+      writeFileSync(OUT, `${JSON.stringify({ ...previous, instances }, null, 2)}\n`);
+      console.log(`wrote ${OUT}`);
+      return;
+    }
     const entry = await bundleDispatcher();
     const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
     const ingest = await benchIngest(provider, deployed);
@@ -268,6 +348,8 @@ async function main() {
       },
     };
     console.log('peak RSS', rss);
+    const instances = await benchInstances(provider, deployed);
+    console.log('instances', JSON.stringify(instances, null, 2));
     const result = {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavg: (await import('node:os')).loadavg() },
       ingest: { ...ingest, goalPerSecond: 100_000 },
@@ -275,6 +357,7 @@ async function main() {
       providers: 'mock-providers (FCM, Alimtalk; unlimited) in their own process',
       scale: SCALE,
       peakRss: rss,
+      instances,
       at: new Date().toISOString(),
     };
     mkdirSync(join(OUT, '..'), { recursive: true });

@@ -5,9 +5,9 @@ import type { DispatcherConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { createSender, type Sender } from './sender/sender.ts';
-import { type Db, openDb } from './store/db.ts';
-import { createOutbox, type Outbox } from './store/outbox.ts';
-import { createIdempotencyStore, createReportStore } from './store/reports.ts';
+import { createPgStore } from './store/pg-store.ts';
+import { createSqliteStore } from './store/sqlite-store.ts';
+import { isPostgresUrl, type Store } from './store/store.ts';
 
 export type { Channel, DispatcherConfigInput, ProviderConfig } from './config.ts';
 export { CHANNELS, DispatcherConfig, parseDispatcherConfig } from './config.ts';
@@ -20,8 +20,8 @@ export interface DispatcherOptions {
 /** A running (or ready to run) dispatcher. */
 export interface Dispatcher {
   app: FastifyInstance;
-  db: Db;
-  outbox: Outbox;
+  /** The outbox: SQLite (a file) or PostgreSQL (a `postgres://` URL), per the `db` setting. */
+  store: Store;
   senders: ReadonlyMap<string, Sender>;
   /** Binds the port, starts the senders, and resolves to the base URL. */
   listen(): Promise<string>;
@@ -29,48 +29,51 @@ export interface Dispatcher {
   close(): Promise<void>;
 }
 
+/** Opens the store the `db` setting names: a `postgres://` / `postgresql://` URL, or an SQLite file. */
+export function openStore(db: string): Store {
+  return isPostgresUrl(db) ? createPgStore(db) : createSqliteStore(db);
+}
+
 /**
- * Creates the reference dispatcher from a validated config: opens the outbox, removes
- * campaigns a crash left half-ingested (they were never answered 2xx), and prepares one
- * paced sender per provider account. Nothing is sent before `listen()`.
+ * Creates the reference dispatcher from a validated config: opens the outbox (an SQLite file
+ * is opened at once, so a bad path is refused here), and prepares one paced sender per
+ * provider account. The store's schema and the removal of campaigns a crash left
+ * half-ingested (never answered 2xx) run before the first request is served or
+ * `listen()` resolves. Nothing is sent before `listen()`.
  */
 export function createDispatcher(config: DispatcherConfig, options: DispatcherOptions = {}): Dispatcher {
   const clock = options.clock ?? systemClock;
-  const db = openDb(config.db);
-  const outbox = createOutbox(db);
-  for (const id of outbox.abandonedIngests()) outbox.abortCampaign(id);
+  const store = openStore(config.db);
+  const ready = store.init(Math.round(clock.now()));
+  // Awaited by the app's onReady hook; until then a failure must not be an unhandled rejection.
+  ready.catch(() => {});
   const owner = randomInt(1, 2 ** 31 - 1);
   const rng = createRng(`${config.sender.seed}:${owner}`);
   const senders = new Map<string, Sender>();
   for (const [name, provider] of Object.entries(config.providers)) {
-    senders.set(name, createSender({ name, provider, settings: config.sender, db, outbox, clock, rng, owner }));
+    senders.set(name, createSender({ name, provider, settings: config.sender, store, clock, rng, owner }));
   }
-  const ctx: AppContext = {
-    config,
-    db,
-    outbox,
-    reports: createReportStore(db),
-    idempotency: createIdempotencyStore(db),
-    senders,
-    clock,
-  };
+  const ctx: AppContext = { config, store, senders, clock };
   const app = buildApp(ctx);
+  app.addHook('onReady', async () => {
+    await ready;
+  });
   let started = false;
   return {
     app,
-    db,
-    outbox,
+    store,
     senders,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       started = true;
-      for (const s of senders.values()) s.start();
+      for (const s of senders.values()) await s.start();
       return address;
     },
     async close() {
       if (started) await Promise.all([...senders.values()].map((s) => s.close()));
       await app.close();
-      db.sql.close();
+      await ready.catch(() => {});
+      await store.close();
     },
   };
 }

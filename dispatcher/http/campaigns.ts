@@ -111,8 +111,8 @@ function toMeta(
 }
 
 /** Answers a repeat of an Idempotency-Key: the original answer, or 409 when the body differs. */
-function replay(ctx: AppContext, key: string, hash: string, reply: FastifyReply) {
-  const stored = ctx.idempotency.get(key);
+async function replay(ctx: AppContext, key: string, hash: string, reply: FastifyReply) {
+  const stored = await ctx.store.idempotency(key);
   if (!stored) return undefined;
   if (stored.body_hash !== hash) {
     throw new ApiError('idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
@@ -162,24 +162,22 @@ export function registerCampaignRoutes(app: FastifyInstance, ctx: AppContext) {
 async function createCampaign(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, streamed: boolean) {
   const key = request.headers['idempotency-key'] as string | undefined;
   const plan = streamed ? planFromStream(ctx, request) : planFromJson(ctx, request.body);
-  if (key !== undefined && ctx.idempotency.get(key)) {
+  if (key !== undefined && (await ctx.store.idempotency(key))) {
     // A repeat: read (not store) the body to compare it with the first.
     if (streamed) await consume(plan.rows);
     return replay(ctx, key, plan.hash(), reply);
   }
   const now = ctx.clock.now();
-  const id = ctx.outbox.beginCampaign({ kind: 'campaign', ...plan.meta }, Math.round(now));
+  const id = await ctx.store.beginCampaign({ kind: 'campaign', ...plan.meta }, Math.round(now));
   let answer: Record<string, unknown>;
   try {
-    const counted = await ingestRows(ctx.outbox, id, plan.rows, ctx.config.ingest.batchSize);
+    const counted = await ingestRows(ctx.store, id, plan.rows, ctx.config.ingest.batchSize, () => Math.round(ctx.clock.now()));
     answer = { id: String(id), ...counted, status: `/v1/campaigns/${id}` };
-    ctx.db.sql.transaction(() => {
-      if (key !== undefined) ctx.idempotency.put(key, plan.hash(), 201, answer, Math.round(now));
-      ctx.outbox.commitCampaign(id, counted.total, counted.duplicates);
-    })();
+    const entry = key === undefined ? undefined : { key, hash: plan.hash(), status: 201, response: answer };
+    await ctx.store.commitCampaign(id, counted.total, counted.duplicates, Math.round(now), entry);
   } catch (error) {
-    ctx.outbox.abortCampaign(id);
-    if (key !== undefined && ctx.idempotency.get(key)) return replay(ctx, key, plan.hash(), reply);
+    await ctx.store.abortCampaign(id);
+    if (key !== undefined && (await ctx.store.idempotency(key))) return replay(ctx, key, plan.hash(), reply);
     throw error;
   }
   ctx.senders.get(plan.meta.provider)?.poke();
@@ -189,9 +187,9 @@ async function createCampaign(ctx: AppContext, request: FastifyRequest, reply: F
 function registerStatus(app: FastifyInstance, ctx: AppContext) {
   app.get('/v1/campaigns/:id', async (request, reply) => {
     const id = Number((request.params as { id: string }).id);
-    const c = Number.isSafeInteger(id) ? ctx.outbox.campaign(id) : undefined;
+    const c = Number.isSafeInteger(id) ? await ctx.store.campaign(id) : undefined;
     if (!c || c.state === 'ingesting') throw new ApiError('not_found', `campaign ${(request.params as { id: string }).id} does not exist`);
-    const { states, uncertain, reports } = ctx.outbox.counts(id);
+    const { states, uncertain, reports } = await ctx.store.counts(id);
     const counts: Record<string, number> = Object.fromEntries(STATE_NAMES.map((name) => [name, 0]));
     for (const s of states) counts[STATE_NAMES[s.state] ?? `state${s.state}`] = s.n;
     const delivered = reports.find((r) => r.code === '1000')?.n ?? 0;

@@ -2,18 +2,13 @@ import type { Clock } from '../../src/core/index.ts';
 import { CHANNELS, PROVIDERS } from '../../src/core/index.ts';
 import type { DispatcherConfig } from '../config.ts';
 import type { Sender } from '../sender/sender.ts';
-import type { Db } from '../store/db.ts';
-import type { Outbox } from '../store/outbox.ts';
-import type { createIdempotencyStore, createReportStore } from '../store/reports.ts';
+import type { Store } from '../store/store.ts';
 import { ApiError } from './errors.ts';
 
 /** What the routes share. */
 export interface AppContext {
   config: DispatcherConfig;
-  db: Db;
-  outbox: Outbox;
-  reports: ReturnType<typeof createReportStore>;
-  idempotency: ReturnType<typeof createIdempotencyStore>;
+  store: Store;
   senders: Map<string, Sender>;
   clock: Clock;
 }

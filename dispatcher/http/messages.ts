@@ -45,19 +45,21 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
     const headerKey = request.headers['idempotency-key'] as string | undefined;
     const key = headerKey ?? randomUUID();
     const now = Math.round(ctx.clock.now());
-    const answer = ctx.db.sql.transaction(() => {
-      const stored = headerKey === undefined ? undefined : ctx.idempotency.get(key);
-      if (stored) {
-        if (stored.body_hash !== hash)
-          throw new ApiError('idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
-        return { status: stored.status, body: JSON.parse(stored.response) as unknown, replay: true };
-      }
-      const campaign = ctx.outbox.txCampaign(provider, body.channel, body.template, now);
-      const { id } = ctx.outbox.insertMessage(campaign, { to: key, params: { ...body.params, [TX_TO_PARAM]: to } });
-      const result = { id: String(id), clientKey: toClientKey(ctx.db, id), provider, status: 'queued' };
-      if (headerKey !== undefined) ctx.idempotency.put(key, hash, 202, result, now);
-      return { status: 202, body: result, replay: false };
-    })();
+    const inserted = await ctx.store.insertMessage({
+      provider,
+      channel: body.channel,
+      template: body.template,
+      row: { to: key, params: { ...body.params, [TX_TO_PARAM]: to } },
+      now,
+      idempotency: headerKey === undefined ? undefined : { key, hash, status: 202 },
+      answer: (id) => ({ id: String(id), clientKey: toClientKey(ctx.store, id), provider, status: 'queued' }),
+    });
+    if (inserted.replay && inserted.stored.body_hash !== hash) {
+      throw new ApiError('idempotency_conflict', `Idempotency-Key "${key}" was used with a different body`);
+    }
+    const answer = inserted.replay
+      ? { status: inserted.stored.status, body: JSON.parse(inserted.stored.response) as unknown, replay: true }
+      : { status: 202, body: inserted.body, replay: false };
     if (!answer.replay) ctx.senders.get(provider)?.poke();
     return reply.code(answer.status).send(answer.body);
   });
@@ -67,7 +69,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext) {
     // Own keys only: `constructor` or `__proto__` is no provider (it would store an orphan report under it).
     if (!Object.hasOwn(ctx.config.providers, name)) throw new ApiError('unknown_report_provider', `provider "${name}" is not configured`);
     const report = parseOr400(DELIVERY_REPORT, request.body, 'delivery report');
-    const result = ctx.reports.store(name, report, Math.round(ctx.clock.now()));
+    const result = await ctx.store.storeReport(name, report, Math.round(ctx.clock.now()));
     if (result === 'unknown') {
       // Not stored: the client key was not issued by this dispatcher.
       throw new ApiError('unknown_message', `clientKey "${report.clientKey}" was not issued by this dispatcher`);

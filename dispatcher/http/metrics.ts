@@ -19,10 +19,10 @@ export function createMetrics(ctx: AppContext): Registry {
     help: 'Recipients pending or leased, per provider',
     labelNames: ['provider'],
     registers: [register],
-    collect() {
+    async collect() {
       for (const [name] of senders()) {
         let n = 0;
-        for (const c of ctx.outbox.activeCampaigns(name)) n += ctx.outbox.openWork(c.id).n;
+        for (const c of await ctx.store.activeCampaigns(name)) n += (await ctx.store.openWork(c.id)).n;
         this.set({ provider: name }, n);
       }
     },

@@ -1,4 +1,5 @@
-import type { IngestRow, Outbox } from '../store/outbox.ts';
+import type { IngestRow } from '../store/outbox.ts';
+import type { Store } from '../store/store.ts';
 import { IngestError } from './sources.ts';
 
 /** What an ingest did. */
@@ -14,10 +15,11 @@ export interface IngestCount {
  * Throws (leaving cleanup to the caller) on bad input or an empty list.
  */
 export async function ingestRows(
-  outbox: Outbox,
+  store: Store,
   campaignId: number,
   rows: Iterable<IngestRow> | AsyncIterable<IngestRow>,
   batchSize: number,
+  now: () => number,
 ): Promise<IngestCount> {
   let batch: IngestRow[] = [];
   let total = 0;
@@ -25,14 +27,14 @@ export async function ingestRows(
   for await (const row of rows) {
     batch.push(row);
     if (batch.length >= batchSize) {
-      accepted += outbox.insertBatch(campaignId, batch);
+      accepted += await store.insertBatch(campaignId, batch, now());
       total += batch.length;
       batch = [];
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
   if (batch.length > 0) {
-    accepted += outbox.insertBatch(campaignId, batch);
+    accepted += await store.insertBatch(campaignId, batch, now());
     total += batch.length;
   }
   if (total === 0) throw new IngestError('recipients: the list is empty');

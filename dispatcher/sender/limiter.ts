@@ -50,6 +50,8 @@ export interface Limiter {
   /** Sends nothing before `until` (429 with Retry-After). */
   pauseUntil(until: number): void;
   readonly inFlight: number;
+  /** Stops background work (the shared limiter's renewals). */
+  close?(): void;
 }
 
 /** The guard treats a window as closed at both ends, with 1 ms to spare for timer rounding. */

@@ -1,13 +1,16 @@
 import type { Clock, Rng } from '../../src/core/index.ts';
 import type { DispatcherConfig, ProviderConfig } from '../config.ts';
 import { createProviderClient, type ProviderClient, renderContent, type SendUnit, type UnitResult } from '../providers/index.ts';
-import { type Db, toClientKey } from '../store/db.ts';
-import type { CampaignRow, ClaimedRow, Outbox, Outcome } from '../store/outbox.ts';
+import { toClientKey } from '../store/db.ts';
+import type { CampaignRow, ClaimedRow, Outcome } from '../store/outbox.ts';
 import { TX_TO_PARAM } from '../store/outbox.ts';
-import { createLimiterStore } from '../store/reports.ts';
+import type { Store } from '../store/store.ts';
 import { backoffMs } from './backoff.ts';
-import { createLimiter } from './limiter.ts';
 import { createRateMeter } from './rate-meter.ts';
+
+function warn(what: string, error: unknown) {
+  process.stderr.write(`dispatcher: ${what}: ${(error as Error).message ?? error}\n`);
+}
 
 /** Counters the metrics endpoint reads. */
 export interface SenderCounters {
@@ -22,8 +25,7 @@ export interface SenderDeps {
   name: string;
   provider: ProviderConfig;
   settings: DispatcherConfig['sender'];
-  db: Db;
-  outbox: Outbox;
+  store: Store;
   clock: Clock;
   rng: Rng;
   /** This process's lease owner id. */
@@ -44,17 +46,24 @@ interface Queued {
  * the limiter, sends batches with bounded concurrency, and writes outcomes in batches.
  */
 export function createSender(deps: SenderDeps) {
-  const { provider, settings, outbox, clock, db, owner } = deps;
+  const { provider, settings, store, clock, owner } = deps;
   const client = deps.client ?? createProviderClient(provider);
-  const limiter = createLimiter({
+  const limiter = store.createLimiter({
     account: deps.name,
     tps: provider.tps,
     requestTimeoutMs: provider.timeout,
-    store: createLimiterStore(db),
     now: clock.now(),
+    owner,
+    onChange: () => wake(),
+    clock: () => clock.now(),
   });
-  // A page must be sendable within a third of the lease, so leases never lapse while queued.
-  const pageSize = Math.max(1, Math.floor(Math.min(settings.pageSize, provider.tps ? (provider.tps * settings.lease) / 3000 : Infinity)));
+  // A page must be sendable within a third of the lease, so leases never lapse while queued. With
+  // several processes on one store (PostgreSQL) a process may get only a part of the account's
+  // rate: a page of at most 1 s of the rate keeps the campaign's tail from waiting on one
+  // process's queue while the others have nothing left to claim.
+  const pagePace = provider.tps ? (provider.tps * settings.lease) / 3000 : Number.POSITIVE_INFINITY;
+  const shared = store.driver === 'postgres' && provider.tps ? provider.tps : Number.POSITIVE_INFINITY;
+  const pageSize = Math.max(1, Math.floor(Math.min(settings.pageSize, pagePace, shared)));
   const queue: Queued[] = [];
   let head = 0;
   const inFlightIds = new Set<number>();
@@ -89,14 +98,22 @@ export function createSender(deps: SenderDeps) {
       if (Number.isFinite(ms)) clock.sleep(ms, timer.signal).then(done, () => {});
     });
 
-  const flush = () => {
-    if (pending.length === 0) return;
+  // Outcome batches are written one after another (never two at once), in the order they were taken.
+  let writes: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    if (pending.length === 0) return writes;
     const batch = pending;
     pending = [];
-    outbox.applyOutcomes(batch);
+    writes = writes.then(() =>
+      store.applyOutcomes(batch).catch((error: unknown) => {
+        // Not written: the rows' leases lapse and they are sent again (flagged when they were in a request).
+        warn(`writing ${batch.length} outcomes failed`, error);
+      }),
+    );
+    return writes;
   };
 
-  const refill = (now: number) => {
+  const refill = async (now: number) => {
     const want = pageSize - (queue.length - head);
     if (want < pageSize / 2) return;
     if (head > 0) {
@@ -104,12 +121,13 @@ export function createSender(deps: SenderDeps) {
       head = 0;
     }
     let room = want;
-    for (const campaign of outbox.activeCampaigns(deps.name)) {
+    for (const campaign of await store.activeCampaigns(deps.name)) {
       if (room <= 0) break;
-      const rows = outbox.claim(campaign.id, now, now + settings.lease, owner, room);
+      const rows = await store.claim(campaign.id, now, now + settings.lease, owner, room);
       for (const row of rows) queue.push({ row, campaign });
       room -= rows.length;
-      if (rows.length === 0 && campaign.kind === 'campaign' && outbox.openWork(campaign.id).n === 0) outbox.finish(campaign.id, now);
+      if (rows.length === 0 && campaign.kind === 'campaign' && (await store.openWork(campaign.id)).n === 0)
+        await store.finish(campaign.id, now);
     }
   };
 
@@ -130,7 +148,7 @@ export function createSender(deps: SenderDeps) {
     const to = params[TX_TO_PARAM] ?? row.recipient;
     delete params[TX_TO_PARAM];
     const content = campaign.content === null ? undefined : renderContent(campaign.content, params);
-    return { id: row.id, to, clientKey: toClientKey(db, row.id), params, content };
+    return { id: row.id, to, clientKey: toClientKey(store, row.id), params, content };
   };
 
   const toOutcome = (q: Queued, r: UnitResult, now: number, pauseMs: number): Outcome => {
@@ -159,10 +177,39 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
-  const dispatch = async (batch: Queued[]) => {
+  const dispatch = async (taken: Queued[]) => {
     inFlightRequests++;
+    let batch = taken;
     for (const q of batch) inFlightIds.add(q.row.id);
-    outbox.markSending(batch.map((q) => q.row.id));
+    try {
+      const held = await store.markSending(
+        batch.map((q) => q.row.id),
+        owner,
+      );
+      if (held.length < batch.length) {
+        // Rows whose lease lapsed and that another process took: not ours to send.
+        const mine = new Set(held);
+        for (const q of batch) if (!mine.has(q.row.id)) inFlightIds.delete(q.row.id);
+        limiter.complete(batch.length - held.length, clock.now());
+        batch = batch.filter((q) => mine.has(q.row.id));
+        if (batch.length === 0) {
+          inFlightRequests--;
+          wake();
+          return;
+        }
+      }
+    } catch (error) {
+      // Never sent: give the units back and the rows to the queue.
+      warn('marking a batch in flight failed', error);
+      limiter.complete(batch.length, clock.now());
+      for (const q of batch) {
+        inFlightIds.delete(q.row.id);
+        pending.push({ id: q.row.id, kind: 'release', nextAt: Math.round(clock.now()) });
+      }
+      inFlightRequests--;
+      wake();
+      return;
+    }
     const units = batch.map(toUnit);
     const result = await client.send(units, { template: (batch[0] as Queued).campaign.template });
     const now = clock.now();
@@ -174,7 +221,7 @@ export function createSender(deps: SenderDeps) {
       inFlightIds.delete(q.row.id);
     });
     inFlightRequests--;
-    if (pending.length >= 1000) flush();
+    if (pending.length >= 1000) void flush();
     wake();
   };
 
@@ -190,7 +237,13 @@ export function createSender(deps: SenderDeps) {
   const sendLoop = async () => {
     while (!stop.signal.aborted) {
       const now = clock.now();
-      refill(now);
+      try {
+        await refill(now);
+      } catch (error) {
+        warn('claiming rows failed', error);
+        await wait(settings.poll);
+        continue;
+      }
       const queued = queue.length - head;
       if (queued === 0) {
         await wait(settings.poll);
@@ -221,25 +274,30 @@ export function createSender(deps: SenderDeps) {
     let sinceLease = 0;
     while (!stop.signal.aborted) {
       await clock.sleep(settings.outcomeFlush, stop.signal).catch(() => {});
-      flush();
+      await flush();
       sinceLease += settings.outcomeFlush;
       if (sinceLease < settings.lease / 4) continue;
       sinceLease = 0;
-      const now = clock.now();
-      // Renew what we hold before recovering what expired, so our own rows never count as lost.
-      const held = [...inFlightIds];
-      for (let i = head; i < queue.length; i++) held.push((queue[i] as Queued).row.id);
-      outbox.renew(held, now + settings.lease, owner);
-      for (const c of outbox.activeCampaigns(deps.name)) outbox.recoverExpired(c.id, now);
+      await renewAndRecover().catch((error: unknown) => warn('renewing leases failed', error));
     }
+  };
+
+  const renewAndRecover = async () => {
+    const now = clock.now();
+    // Renew what we hold before recovering what expired, so our own rows never count as lost.
+    const held = [...inFlightIds];
+    for (let i = head; i < queue.length; i++) held.push((queue[i] as Queued).row.id);
+    await store.renew(held, now + settings.lease, owner);
+    for (const c of await store.activeCampaigns(deps.name)) await store.recoverExpired(c.id, now);
   };
 
   let loops: Promise<unknown> | undefined;
   return {
     counters,
-    start() {
+    /** Recovers rows whose lease lapsed, then starts sending. */
+    async start() {
       const now = clock.now();
-      for (const c of outbox.activeCampaigns(deps.name)) outbox.recoverExpired(c.id, now);
+      for (const c of await store.activeCampaigns(deps.name)) await store.recoverExpired(c.id, now);
       loops = Promise.all([sendLoop(), maintenanceLoop()]);
     },
     /** Wakes an idle sender (new campaign or message). */
@@ -263,7 +321,8 @@ export function createSender(deps: SenderDeps) {
       for (let i = head; i < queue.length; i++) pending.push({ id: (queue[i] as Queued).row.id, kind: 'release', nextAt: now });
       queue.length = 0;
       head = 0;
-      flush();
+      await flush();
+      limiter.close?.();
       await client.close();
     },
   };

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../../src/core/index.ts';
+import { clientKeyOf, rowOfClientKey } from './store.ts';
 
 /**
  * Row states of the outbox. Integers keep the recipients table and its index small. `Leased`
@@ -143,14 +144,11 @@ function prepareDb(sql: Database.Database): Db {
 }
 
 /** The client key of a row: the same on every attempt, and decodable back to the row. */
-export function toClientKey(db: Db, rowId: number): string {
-  return `${db.instance}-${rowId}`;
+export function toClientKey(db: { readonly instance: string }, rowId: number): string {
+  return clientKeyOf(db.instance, rowId);
 }
 
 /** Decodes a client key issued by this database, or undefined when it is not ours. */
-export function parseClientKey(db: Db, key: string): number | undefined {
-  const dash = key.lastIndexOf('-');
-  if (dash < 0 || key.slice(0, dash) !== db.instance) return undefined;
-  const id = Number(key.slice(dash + 1));
-  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+export function parseClientKey(db: { readonly instance: string }, key: string): number | undefined {
+  return rowOfClientKey(db.instance, key);
 }
