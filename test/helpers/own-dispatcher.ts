@@ -83,8 +83,8 @@ function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv) {
   return { child, started, out: () => out, err: () => err };
 }
 
-/** Spawns a long-lived server and waits until its stdout matches `ready` (it printed where it listens). */
-async function startServer(
+/** Spawns a long-lived server and waits until its stdout matches `ready` (it printed where it listens); stopped by {@link stopAllOwn}. */
+export async function startServer(
   command: string,
   args: string[],
   ready: RegExp,
@@ -257,14 +257,14 @@ export interface OwnRun {
 }
 
 /**
- * `floodgate run <scenario> --target <dispatcher> --mocks <origin> --out <outDir>` with
+ * `floodgate run <scenario> --target <dispatcher> --mocks <origin> --out <outDir> [...args]` with
  * OWN_API_KEY in its environment; killed by pid if it has not exited within `timeoutMs`.
  */
 export async function runFloodgate(
   scenario: string,
-  o: { target: string; mocks: string; outDir: string; apiKey?: string; timeoutMs?: number },
+  o: { target: string; mocks: string; outDir: string; apiKey?: string; timeoutMs?: number; args?: readonly string[] },
 ): Promise<OwnRun> {
-  const args = [FLOODGATE, 'run', scenario, '--target', o.target, '--mocks', o.mocks, '--out', o.outDir];
+  const args = [FLOODGATE, 'run', scenario, '--target', o.target, '--mocks', o.mocks, '--out', o.outDir, ...(o.args ?? [])];
   const env = { ...process.env, OWN_API_KEY: o.apiKey ?? OWN_API_KEY, FLOODGATE_MOCK_TOKEN: '' };
   const { child, started, out, err } = spawnTracked(process.execPath, args, env);
   let timedOut = false;
