@@ -59,6 +59,8 @@ export const INTEGRATION = [
   'test/runner/real-mocks.test.ts',
   'test/runner/sweep.test.ts',
   'test/scenarios/end-to-end.test.ts',
+  // Python replicas of the stories' original designs against floodgate mock and floodgate run.
+  'test/e2e/incident-replicas.test.ts',
 ];
 
 export default defineConfig({

@@ -187,9 +187,17 @@ def metrics(backlog):
     )
 
 
+class BadCampaign(Exception):
+    """A campaign body the replica cannot take: answered 400 naming the field."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
 def make_handler(service, start_campaign, backlog):
     """POST /v1/campaigns {template, params, generator: {count, pattern}} -> start_campaign(template, params,
-    recipients, count) -> id; POST /v1/reports/* taken and ignored; GET /, /healthz, /metrics."""
+    recipients, count, body) -> id; POST /v1/reports/* taken and ignored; GET /, /healthz, /metrics."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -240,7 +248,10 @@ def make_handler(service, start_campaign, backlog):
             if not isinstance(body.get("template"), str):
                 return self._send(400, {"error": "template: a string is required", "field": "template"})
             count = gen["count"]
-            cid = start_campaign(body["template"], body.get("params") or {}, expand(gen["pattern"], count), count)
+            try:
+                cid = start_campaign(body["template"], body.get("params") or {}, expand(gen["pattern"], count), count, body)
+            except BadCampaign as e:
+                return self._send(400, {"error": str(e), "field": e.field})
             LOG.info("campaign %s: %d recipients", cid, count)
             return self._send(201, {"id": str(cid), "accepted": count})
 
@@ -259,7 +270,7 @@ def main():
     outbox = Outbox()
     executor = Executor(stop)
     broker = Broker(args.provider_url, args.app_key, args.sender_key)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler("story3-resend-every-second", lambda t, p, r, _n: outbox.add(t, p, r), outbox.unsent))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler("story3-resend-every-second", lambda t, p, r, *_: outbox.add(t, p, r), outbox.unsent))
     server.daemon_threads = True
     threading.Thread(target=scheduler, args=(outbox, executor, broker, stop), name="scheduler", daemon=True).start()
     threading.Thread(target=server.serve_forever, name="api", daemon=True).start()

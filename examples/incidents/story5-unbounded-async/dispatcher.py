@@ -130,9 +130,17 @@ def metrics(backlog):
     )
 
 
+class BadCampaign(Exception):
+    """A campaign body the replica cannot take: answered 400 naming the field."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
 def make_handler(service, start_campaign, backlog):
     """POST /v1/campaigns {template, params, generator: {count, pattern}} -> start_campaign(template, params,
-    recipients, count) -> id; POST /v1/reports/* taken and ignored; GET /, /healthz, /metrics."""
+    recipients, count, body) -> id; POST /v1/reports/* taken and ignored; GET /, /healthz, /metrics."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -183,7 +191,10 @@ def make_handler(service, start_campaign, backlog):
             if not isinstance(body.get("template"), str):
                 return self._send(400, {"error": "template: a string is required", "field": "template"})
             count = gen["count"]
-            cid = start_campaign(body["template"], body.get("params") or {}, expand(gen["pattern"], count), count)
+            try:
+                cid = start_campaign(body["template"], body.get("params") or {}, expand(gen["pattern"], count), count, body)
+            except BadCampaign as e:
+                return self._send(400, {"error": str(e), "field": e.field})
             LOG.info("campaign %s: %d recipients", cid, count)
             return self._send(201, {"id": str(cid), "accepted": count})
 
@@ -202,7 +213,7 @@ def main():
     sender = AsyncSender(Fcm(args.provider_url, args.project), args.senders)
     ids = itertools.count(1)
 
-    def start_campaign(template, params, recipients, _count):
+    def start_campaign(template, params, recipients, *_):
         sender.send_all(recipients, template, params)
         return next(ids)
 
