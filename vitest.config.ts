@@ -68,6 +68,8 @@ export const INTEGRATION = [
   // The capacity search against a known-capacity server in another process.
   'test/runner/capacity-loopback.test.ts',
   'test/scenarios/end-to-end.test.ts',
+  // Python replicas of the stories' original designs against floodgate mock and floodgate run.
+  'test/e2e/incident-replicas.test.ts',
 ];
 
 export default defineConfig({
