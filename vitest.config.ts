@@ -58,6 +58,8 @@ export const INTEGRATION = [
   'test/runner/real-mocks.test.ts',
   'test/runner/sweep.test.ts',
   'test/scenarios/end-to-end.test.ts',
+  // floodgate project against two dispatcher processes and a real SES mock (issue 11, story 1).
+  'test/e2e/projection-story1.test.ts',
 ];
 
 export default defineConfig({

@@ -6,6 +6,7 @@ import { gateCommand } from './gate.ts';
 import { importCommand } from './import.ts';
 import { mockCommand } from './mock.ts';
 import { planCommand } from './plan.ts';
+import { projectCommand } from './project.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   mockCommand,
   dispatcherCommand,
   runCommand,
+  projectCommand,
   reportCommand,
   gateCommand,
   exportCommand,

@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockProviders, type MockProviders } from '../../mock-providers/index.ts';
+import type { ProjectedFigure, Projection } from '../../src/planner/index.ts';
+import { cli } from '../helpers/cli.ts';
+
+/**
+ * Issue 11's projection done-when, with story 1: the same shortened scenario
+ * (examples/incidents/story1-load-everything/scenario.yaml: 30,000 recipients, the plan's target)
+ * run by `floodgate project` at scales 0.01, 0.03, 0.05 and 0.1 against two dispatchers, each in
+ * its own process, reading heap used from its /metrics: the "load everything" replica must be
+ * projected over its 256 MiB bound at the plan's 30,000 subscribers, and the reference
+ * dispatcher must project flat (the slope's 95% interval contains 0). The mocks are one real
+ * SES mock in this process that both borrow through --mocks, so neither heap includes the mock's
+ * ledger.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCENARIO = 'examples/incidents/story1-load-everything/scenario.yaml';
+const PLAN = 'scenarios/plans/mail-morning.yaml';
+const SCALES = '0.01,0.03,0.05,0.1';
+const BOUND = 256 * 1024 * 1024;
+
+let mocks: MockProviders;
+let origin: string;
+let dir: string;
+const children: ChildProcess[] = [];
+
+/** Starts a process and resolves with the URL it prints (`listening on http://...`). */
+async function startListening(command: string, args: string[]): Promise<string> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOODGATE_MOCK_TOKEN: '' } });
+  children.push(child);
+  let out = '';
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in 20 s:\n${out}`)), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited (${code}):\n${out}`));
+    });
+  });
+}
+
+async function project(target: string, name: string): Promise<{ code: number; projection: Projection; err: string }> {
+  const run = await cli([
+    'project',
+    SCENARIO,
+    '--scales',
+    SCALES,
+    '--plan',
+    PLAN,
+    '--target',
+    target,
+    '--mocks',
+    origin,
+    '--out',
+    join(dir, name),
+    '--json',
+  ]);
+  const line = run.out.trim().split('\n').pop() ?? '';
+  if (!line.startsWith('{')) throw new Error(`no projection (exit ${run.code}):\n${run.out}\n${run.err}`);
+  return { code: run.code, projection: JSON.parse(line) as Projection, err: run.err };
+}
+
+function heap(p: Projection): ProjectedFigure {
+  const figure = p.figures.find((f) => f.key === 'dispatcher.heap.max');
+  if (!figure) throw new Error(`no heap figure: ${JSON.stringify(p.warnings)}`);
+  return figure;
+}
+
+beforeAll(async () => {
+  mocks = createMockProviders({ providers: { ses: { kind: 'ses', tps: 1000 } } });
+  const { adminUrl } = await mocks.listen();
+  origin = adminUrl.replace(/\/__mock$/, '');
+  dir = await mkdtemp(join(tmpdir(), 'fg-projection-'));
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  await mocks?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('floodgate project: story 1 heap to the plan horizon', () => {
+  it('projects the load-everything replica over 256 MiB at 30,000 subscribers, and fails its projected threshold', async () => {
+    const target = await startListening('node', [
+      '--max-old-space-size=256',
+      'examples/incidents/story1-load-everything/dispatcher.mjs',
+      '--mocks',
+      origin,
+      '--tps',
+      '1000',
+    ]);
+    const { code, projection } = await project(target, 'known-bad');
+    const figure = heap(projection);
+    expect(projection.runs.map((r) => r.scale)).toEqual([0.01, 0.03, 0.05, 0.1]);
+    expect(projection.runs.every((r) => r.status === 'pass')).toBe(true); // small runs alone see nothing wrong
+    expect(figure.fit.shape).not.toBe('flat');
+    expect(figure.fit.line.slopeCi[0]).toBeGreaterThan(10_000); // bytes a recipient: it holds each one
+    expect(figure.fit.rSquared).toBeGreaterThan(0.9);
+    const atTarget = figure.at.find((a) => a.label === 'plan target');
+    expect(atTarget?.recipients).toBe(30_000);
+    expect(atTarget?.value).toBeGreaterThan(BOUND);
+    expect(projection.thresholds.find((t) => t.label === 'plan target')).toMatchObject({
+      metric: 'projected.dispatcher.heap.max',
+      ok: false,
+    });
+    expect(projection.status).toBe('fail');
+    expect(code).toBe(1);
+  });
+
+  it('projects the reference dispatcher flat: its slope interval contains 0, and the bound holds', async () => {
+    const config = join(dir, 'reference.yaml');
+    await writeFile(
+      config,
+      [
+        'token: floodgate-run-token',
+        `db: ${join(dir, 'reference.db')}`,
+        'port: 0',
+        'providers:',
+        `  ses: { kind: ses, baseUrl: "${origin}/ses", tps: 1000, maxInFlight: 64 }`,
+        '',
+      ].join('\n'),
+    );
+    const target = await startListening('node', ['bin/floodgate.js', 'dispatcher', '--config', config]);
+    const { code, projection, err } = await project(target, 'reference');
+    const figure = heap(projection);
+    expect(figure.fit.shape, err).toBe('flat');
+    expect(figure.fit.line.slopeCi[0]).toBeLessThanOrEqual(0);
+    expect(figure.fit.line.slopeCi[1]).toBeGreaterThanOrEqual(0);
+    expect(figure.at.every((a) => a.value < BOUND)).toBe(true);
+    expect(projection.thresholds.every((t) => t.ok)).toBe(true);
+    expect(code).toBe(0);
+  });
+});
