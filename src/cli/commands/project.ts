@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, parseYamlSource } from '../../config/index.ts';
 import { PlanSchema } from '../../config/plan-schema.ts';
 import { InputError, type Result, systemClock } from '../../core/index.ts';
-import { evaluateProjectedThresholds, evaluateThresholds, stampVerdict, type Threshold } from '../../gate/index.ts';
+import { evaluateProjectedThresholds, evaluateThresholds, readResultFile, stampVerdict, type Threshold } from '../../gate/index.ts';
 import { buildPlan, buildProjection, type GrowthReport, type Projection } from '../../planner/index.ts';
 import { renderProjectionHtml, renderProjectionMarkdown, renderProjectionText } from '../../report/projection.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
@@ -30,6 +30,10 @@ the projection under \`projection\`).
 
 Options:
   --scales LIST    3 or more distinct scales, comma-separated (4 or more recommended), e.g. 0.01,0.03,0.05,0.1
+  --results LIST   instead of running: fit these result.json files of the scenario (comma-separated),
+                   e.g. runs made one by one against a dispatcher restarted between them
+  --warmup         first run the smallest scale once and discard it: a process's first run
+                   (cold code, young heap) peaks lower than its later ones
   --plan FILE      the capacity plan whose growth to project to (default: the one plan the
                    scenario's rates reference, if any)
   --target URL     your own dispatcher (as floodgate run --target)
@@ -78,6 +82,15 @@ async function referencedPlan(path: string): Promise<string | null> {
 async function planGrowth(cwd: string, plan: string | null): Promise<GrowthReport | null> {
   if (plan === null) return null;
   return buildPlan(await loadConfigFile(PlanSchema, resolve(cwd, plan))).growth;
+}
+
+/** The result files given with --results, sorted by scale; each must be a run of one scenario. */
+async function readResults(cwd: string, list: string): Promise<{ result: Result; file: string }[]> {
+  const files = list.split(',').map((f) => resolve(cwd, f.trim()));
+  const results = await Promise.all(files.map(async (file) => ({ result: await readResultFile(file), file })));
+  const names = new Set(results.map((r) => r.result.meta.scenario.name));
+  if (names.size > 1) throw new InputError('FG_USAGE', `floodgate project: --results mixes scenarios (${[...names].join(', ')})`);
+  return results.sort((a, b) => a.result.meta.scale - b.result.meta.scale);
 }
 
 /** Series whose metric ends in `_bytes` are sizes (heap, RSS). */
@@ -144,6 +157,7 @@ async function writeProjection(dir: string, projection: Projection, largest: Res
     html: join(dir, 'projection.html'),
     result: join(dir, 'result.json'),
   };
+  await mkdir(dir, { recursive: true });
   await writeFile(paths.projection, `${JSON.stringify(projection, null, 2)}\n`);
   await writeFile(paths.markdown, renderProjectionMarkdown(projection));
   await writeFile(paths.html, await renderProjectionHtml(projection));
@@ -160,6 +174,8 @@ export function createProjectCommand(wiring: RunWiring = RUN_WIRING): Command {
     async run(argv: string[], io: CliIo): Promise<number> {
       const { values, positionals } = parseCommandArgs('project', argv, {
         scales: { type: 'string' },
+        results: { type: 'string' },
+        warmup: { type: 'boolean' },
         plan: { type: 'string' },
         target: { type: 'string' },
         mocks: { type: 'string' },
@@ -169,7 +185,10 @@ export function createProjectCommand(wiring: RunWiring = RUN_WIRING): Command {
       const file = positionals[0];
       if (!file || positionals.length > 1)
         throw new InputError('FG_USAGE', 'floodgate project: give exactly one scenario file (see floodgate project --help)');
-      const scales = parseScales(values.scales);
+      if ((values.scales === undefined) === (values.results === undefined))
+        throw new InputError('FG_USAGE', 'floodgate project: give exactly one of --scales (run them) or --results (fit runs already made)');
+      const given = values.results ? await readResults(io.cwd, values.results) : null;
+      const scales = given ? parseScales(given.map((g) => String(g.result.meta.scale)).join(',')) : parseScales(values.scales);
       const path = resolve(io.cwd, file);
       const planValues = wiring.resolvePlanValue;
       const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
@@ -184,14 +203,26 @@ export function createProjectCommand(wiring: RunWiring = RUN_WIRING): Command {
           'FG_USAGE',
           'floodgate project: the scenario has no campaign step; projection fits figures against recipients',
         );
+      const stranger = given?.find((g) => g.result.meta.scenario.name !== full.scenario.name);
+      if (stranger)
+        throw new InputError(
+          'FG_USAGE',
+          `floodgate project: ${stranger.file} is a run of ${stranger.result.meta.scenario.name}, not ${full.scenario.name}`,
+        );
       const plan = values.plan ?? (await referencedPlan(path));
       const growth = await planGrowth(io.cwd, plan);
       const ctx: RunContext = { io, wiring, file, target: values.target, mocks: values.mocks };
-      const results: { result: Result; file: string }[] = [];
+      const results: { result: Result; file: string }[] = given ?? [];
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dir = values.out ? resolve(io.cwd, values.out) : join(io.cwd, 'reports', full.scenario.name, `projection-${stamp}`);
       let thresholds: Threshold[] = full.thresholds;
-      for (const scale of scales) {
+      if (values.warmup && !given) {
+        io.stderr.write(`warm-up at scale ${scales[0]} (not fitted)\n`);
+        await runAtScale(ctx, await load(scales[0] as number), scales[0] as number);
+      }
+      // Smallest first: on a long-lived target, garbage a run leaves for V8 to collect later is
+      // then never larger than what the next (larger) run holds itself.
+      for (const scale of given ? [] : scales) {
         if (io.signal.aborted) break;
         io.stderr.write(`scale ${scale}\n`);
         const loaded = await load(scale);
