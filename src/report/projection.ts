@@ -52,7 +52,11 @@ export function renderProjectionText(p: Projection): string {
   const fits = p.figures.map((f) => `  ${f.key}: ${describeFit(f)}`);
   const failed = p.thresholds
     .filter((t) => !t.ok)
-    .map((t) => `  FAIL ${t.message}${t.actual === null ? '' : ` (projected ${fmtNumber(t.actual)})`}`);
+    .map((t) => {
+      const f = p.figures.find((x) => projectedFigureKey(t.metric) === x.key);
+      const actual = t.actual === null ? '' : ` (projected ${f ? formatFigure(f, t.actual) : fmtNumber(t.actual)})`;
+      return `  FAIL ${t.message}${actual}`;
+    });
   const runs = p.runs
     .filter((r) => r.status !== 'pass')
     .map((r) => `  run at scale ${r.scale}: ${r.status.toUpperCase()} (${r.resultFile ?? 'no file'})`);
