@@ -155,7 +155,7 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
       );
       // The same 256 MB heap the replica gets (story 1's -Xmx256m), and a small young generation:
       // peak heap used includes garbage not yet collected, and with V8's default 16 MB semi-spaces
-      // a run shorter than a GC cycle peaks lower than a longer one, which reads as growth.
+      // a longer run climbs nearer its GC ceiling than a shorter one, which reads as growth.
       const { url, child } = await startListening('node', [
         '--max-old-space-size=256',
         '--optimize-for-size',
