@@ -39,7 +39,7 @@ export function evaluateProjectedThresholds(
     }
     return values.map((v) => {
       const ok = Number.isFinite(v.value) && compare(v.value, expression.comparator, expression.value);
-      const message = `${metric}: ${expression.source} at ${v.label} (${Math.round(v.recipients)} recipients)`;
+      const message = `${metric}: ${expression.source} at ${v.label} (${Math.round(v.recipients).toLocaleString('en-US')} recipients)`;
       return { metric, expression: expression.source, label: v.label, recipients: v.recipients, actual: v.value, ok, message };
     });
   });

@@ -143,7 +143,12 @@ function figureSpec(p: Projection, f: ProjectedFigure): TopLevelSpec {
       {
         data: { values: [...measured, ...projected] },
         mark: { type: 'point', filled: true, size: 70 },
-        encoding: { x, y, color: { field: 'kind', type: 'nominal', title: null }, shape: { field: 'kind', type: 'nominal', title: null } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'kind', type: 'nominal', title: null, legend: { labelLimit: 400 } },
+          shape: { field: 'kind', type: 'nominal', title: null },
+        },
       },
       ...(bounds.length > 0
         ? [

@@ -37,7 +37,7 @@ async function startListening(command: string, args: string[]): Promise<{ url: s
   let out = '';
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in 20 s:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in 60 s:\n${out}`)), 20_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
@@ -128,7 +128,7 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
     });
     expect(projection.status).toBe('fail');
     expect(code).toBe(1);
-  }, 90_000);
+  }, 180_000);
 
   it('projects the reference dispatcher flat: its slope interval contains 0, and the bound holds', async () => {
     const files: string[] = [];
@@ -191,5 +191,5 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
     expect(figure.at.every((a) => a.value < BOUND)).toBe(true);
     expect(projection.thresholds.map((t) => t.ok)).toEqual([true, true, true]);
     expect(fitted.code).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
