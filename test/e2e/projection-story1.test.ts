@@ -37,7 +37,7 @@ async function startListening(command: string, args: string[]): Promise<{ url: s
   let out = '';
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in 60 s:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready in 60 s:\n${out}`)), 60_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
