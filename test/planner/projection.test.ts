@@ -48,7 +48,9 @@ describe('fitScaling: how a figure grows with recipients', () => {
   });
 
   it('calls a clear quadratic worse than linear and projects it above the line', () => {
-    const points = [100, 200, 300, 400, 500, 600].map((x) => [x, 1000 + 2 * x + 0.05 * x * x + (x % 200 === 0 ? 3 : -3)] as [number, number]);
+    const points = [100, 200, 300, 400, 500, 600].map(
+      (x) => [x, 1000 + 2 * x + 0.05 * x * x + (x % 200 === 0 ? 3 : -3)] as [number, number],
+    );
     const fit = fitScaling(points);
     expect(fit.shape).toBe('superlinear');
     expect(predict(fit, 3000).value).toBeGreaterThan(fit.line.intercept + fit.line.slope * 3000);
@@ -87,7 +89,15 @@ function run(scale: number, recipients: number, heap: number, drainTime: number)
       },
     ],
     series: [
-      { name: 'dispatcher.heap', labels: {}, source: 'http://127.0.0.1/metrics', points: [[0, heap / 2], [1000, heap]] },
+      {
+        name: 'dispatcher.heap',
+        labels: {},
+        source: 'http://127.0.0.1/metrics',
+        points: [
+          [0, heap / 2],
+          [1000, heap],
+        ],
+      },
       { name: 'generator.cpuPercent', labels: {}, source: 'runner', points: [[0, 50]] },
     ],
   };
@@ -98,7 +108,10 @@ describe('buildProjection and projected.* thresholds', () => {
     { 'projected.dispatcher.heap.max': '< 256MiB', 'dispatcher.heap.max': '< 1GB' },
     { campaigns: ['morning-mail'], series: ['dispatcher.heap'] },
   ).thresholds;
-  const results = [0.01, 0.03, 0.05, 0.1].map((s) => ({ result: run(s, 30_000 * s, 8e6 + 30_000 * s * 23_040, 1000 + 30_000 * s), file: null }));
+  const results = [0.01, 0.03, 0.05, 0.1].map((s) => ({
+    result: run(s, 30_000 * s, 8e6 + 30_000 * s * 23_040, 1000 + 30_000 * s),
+    file: null,
+  }));
   const projection = buildProjection({
     scenario: 'story1-projection',
     plan: 'scenarios/plans/mail-morning.yaml',
@@ -131,7 +144,9 @@ describe('buildProjection and projected.* thresholds', () => {
     expect(text).toMatch(/^FAIL/);
     expect(text).toContain('at 30,000 recipients (plan target) dispatcher.heap.max is projected at 699.2 MB');
     expect(text).toContain('linear, R² 1) against < 256MiB: FAIL');
-    expect(renderProjectionMarkdown(projection)).toContain('| `projected.dispatcher.heap.max: < 256MiB` | plan target | 699.2 MB | **FAIL** |');
+    expect(renderProjectionMarkdown(projection)).toContain(
+      '| `projected.dispatcher.heap.max: < 256MiB` | plan target | 699.2 MB | **FAIL** |',
+    );
   });
 
   it('leaves projected.* out of a single run, where there is nothing to project from', () => {
