@@ -70,6 +70,8 @@ export const INTEGRATION = [
   'test/scenarios/end-to-end.test.ts',
   // Python replicas of the stories' original designs against floodgate mock and floodgate run.
   'test/e2e/incident-replicas.test.ts',
+  // floodgate project against two dispatcher processes and a real SES mock (issue 11, story 1).
+  'test/e2e/projection-story1.test.ts',
 ];
 
 export default defineConfig({

@@ -13,7 +13,9 @@ export {
 } from './baseline.ts';
 export type { Check } from './checks.ts';
 export { buildChecks, declaredRejectionThreshold } from './checks.ts';
-export { readLatency, resolveMetric } from './metrics.ts';
+export { projectedFigureKey, readLatency, resolveMetric } from './metrics.ts';
+export type { ProjectedOutcome, ProjectedValue } from './projected.ts';
+export { evaluateProjectedThresholds } from './projected.ts';
 export { parseResultText, readResultFile } from './result-file.ts';
 export type { Comparator, ThresholdExpression, ValueKind } from './threshold-parser.ts';
 export { compare, parseThresholdExpression } from './threshold-parser.ts';

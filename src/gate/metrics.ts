@@ -16,6 +16,7 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
  * | `search[.<name>].rate`, `.headroom` | rate, fraction | the capacity search's answer (lowest over searches), against its `targetTps` | none |
  * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax | none |
  * | `<series>[.max/.min/.avg/.last]` | any | a scraped series by name, e.g. `dispatcher.rss.max` | max, min, avg, mean, last (one, in the key or the expression) |
+ * | `projected.<series>[.max]`, `projected.campaign.<name>.drainTime` | any, duration | a figure projected by `floodgate project` (no value in one run's result) | none |
  */
 export interface MetricRef {
   key: string;
@@ -78,6 +79,7 @@ export function resolveMetric(key: string): MetricRef | UnknownMetric {
   if (root === 'campaign') return resolveCampaign(key, parts.slice(1));
   if (root === 'sweep') return resolveSweep(key, parts.slice(1));
   if (root === 'search') return resolveSearch(key, parts.slice(1));
+  if (root === 'projected') return resolveProjected(key);
   if (root === 'generator') {
     const field = parts[1];
     const kinds: Record<string, ValueKind> = { eventLoopLagP99: 'duration', scheduleLagP99: 'duration', cpuPercentMax: 'number' };
@@ -275,4 +277,27 @@ function sum(values: readonly number[]): number {
   let total = 0;
   for (const v of values) total += v;
   return total;
+}
+
+/**
+ * The figure a `projected.*` key names, as `floodgate project` keys its fits: a series' peak
+ * (`dispatcher.heap.max`) or a campaign's drain time (`campaign.<name>.drainTime`); null for
+ * anything else (only peaks and drain times are fitted against recipients).
+ */
+export function projectedFigureKey(key: string): string | null {
+  if (!key.startsWith('projected.')) return null;
+  const inner = key.slice('projected.'.length);
+  const parts = inner.split('.');
+  if (parts[0] === 'campaign') return parts.length >= 3 && inner.endsWith('.drainTime') ? inner : null;
+  if ((METRIC_ROOTS as readonly string[]).includes(parts[0] ?? '') || parts.length < 2) return null;
+  const last = parts[parts.length - 1] ?? '';
+  if ((SERIES_AGGREGATES as readonly string[]).includes(last) && last !== 'max') return null;
+  return `${seriesName(inner)}.max`;
+}
+
+function resolveProjected(key: string): MetricRef | UnknownMetric {
+  const figure = projectedFigureKey(key);
+  if (figure === null) return { unknown: key, candidates: ['projected.<monitor>.<series>[.max]', 'projected.campaign.<name>.drainTime'] };
+  // One run's result carries no projection: `floodgate project` evaluates these on its fits.
+  return { key, kind: figure.startsWith('campaign.') ? 'duration' : 'any', aggregates: AGGREGATES_BY_FAMILY.value, read: () => null };
 }

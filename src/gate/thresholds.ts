@@ -71,6 +71,8 @@ export function buildThresholds(
 }
 
 function checkNames(metric: string, context: ThresholdContext): { message: string; hint?: string } | undefined {
+  // A projection names the same series and campaigns as a run does.
+  if (metric.startsWith('projected.')) return checkNames(metric.slice('projected.'.length), context);
   const [root, name] = metric.split('.');
   if (context.series && !(METRIC_ROOTS as readonly string[]).includes(root ?? '')) {
     const series = seriesName(metric);
@@ -89,23 +91,28 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
   return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
 }
 
-/** Evaluates thresholds on a result. A metric with no value fails, saying so. */
+/**
+ * Evaluates thresholds on a result. A metric with no value fails, saying so. `projected.*`
+ * thresholds are left to `floodgate project` (one run has nothing to project from).
+ */
 export function evaluateThresholds(thresholds: readonly Threshold[], result: Result): ThresholdOutcome[] {
-  return thresholds.map(({ metric, expression, ref }) => {
-    const actual = ref.read(result, expression);
-    const label = `${metric}: ${expression.source}`;
-    if (actual === null || Number.isNaN(actual)) {
-      return { metric, expression: expression.source, actual: null, ok: false, message: `${label} has no value in this result` };
-    }
-    const ok = compare(actual, expression.comparator, expression.value);
-    return {
-      metric,
-      expression: expression.source,
-      actual,
-      ok,
-      message: `${label} (actual ${formatActual(actual, expression, ref.kind)})`,
-    };
-  });
+  return thresholds
+    .filter((t) => !t.metric.startsWith('projected.'))
+    .map(({ metric, expression, ref }) => {
+      const actual = ref.read(result, expression);
+      const label = `${metric}: ${expression.source}`;
+      if (actual === null || Number.isNaN(actual)) {
+        return { metric, expression: expression.source, actual: null, ok: false, message: `${label} has no value in this result` };
+      }
+      const ok = compare(actual, expression.comparator, expression.value);
+      return {
+        metric,
+        expression: expression.source,
+        actual,
+        ok,
+        message: `${label} (actual ${formatActual(actual, expression, ref.kind)})`,
+      };
+    });
 }
 
 function formatActual(actual: number, expression: ThresholdExpression, metricKind: MetricRef['kind']): string {

@@ -24,6 +24,10 @@ export { formatMoney, formatNumber, formatPercent, formatPrice, formatRange, for
 export type { GrowthModel } from './growth.ts';
 export { monthCapacityRunsOut, monthsUntil, subscribersAt } from './growth.ts';
 export type * from './plan-report.ts';
+export type { ProjectedFigure, Projection, ProjectionInput, ProjectionOutcome, ProjectionRun, ProjectionTarget } from './projection.ts';
+export { buildProjection, projectionTargets } from './projection.ts';
+export type { GrowthShape, LineFit, Prediction, QuadraticFit, ScalingFit } from './scaling-fit.ts';
+export { fitScaling, predict, tQuantile975 } from './scaling-fit.ts';
 export type { AudienceRoute, AudienceRouteInput, FeatureTarget, MixFeature } from './traffic.ts';
 export { splitByMix, tpsFromUsers, usersFromAudience, usersFromConnections, usersFromTps } from './traffic.ts';
 export type { Headroom, UslFit, UslPoint } from './usl.ts';

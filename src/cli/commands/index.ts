@@ -7,6 +7,7 @@ import { gateCommand } from './gate.ts';
 import { importCommand } from './import.ts';
 import { mockCommand } from './mock.ts';
 import { planCommand } from './plan.ts';
+import { projectCommand } from './project.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   dispatcherCommand,
   runCommand,
   capacityCommand,
+  projectCommand,
   reportCommand,
   gateCommand,
   exportCommand,
