@@ -142,10 +142,10 @@ describe('buildProjection and projected.* thresholds', () => {
     expect(projection.status).toBe('fail');
     const text = renderProjectionText(projection);
     expect(text).toMatch(/^FAIL/);
-    expect(text).toContain('at 30,000 recipients (plan target) dispatcher.heap.max is projected at 699.2 MB');
+    expect(text).toContain('at 30,000 recipients (plan target) dispatcher.heap.max is projected at 666.8 MiB');
     expect(text).toContain('linear, R² 1) against < 256MiB: FAIL');
     expect(renderProjectionMarkdown(projection)).toContain(
-      '| `projected.dispatcher.heap.max: < 256MiB` | plan target | 699.2 MB | **FAIL** |',
+      '| `projected.dispatcher.heap.max: < 256MiB` | plan target | 666.8 MiB | **FAIL** |',
     );
   });
 
