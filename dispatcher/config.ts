@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, durationMs, parseConfigObject, sizeBytes } from '../src/core/index.ts';
+import { count, durationMs, PROVIDERS, parseConfigObject, sizeBytes } from '../src/core/index.ts';
 import { ACCOUNT_CONFIGS } from './kinds/index.ts';
 
 /**
@@ -13,8 +13,8 @@ export const ProviderConfig = z.discriminatedUnion('kind', ACCOUNT_CONFIGS);
 /** A validated provider account. */
 export type ProviderConfig = z.output<typeof ProviderConfig>;
 
-/** The dispatcher's whole configuration (YAML or object). */
-export const DispatcherConfig = z
+/** The dispatcher's configuration object before the cross-field checks ({@link checkAccounts}); `.extend` it, not {@link DispatcherConfig}. */
+export const DispatcherConfigObject = z
   .object({
     /** Bearer token that guards every write endpoint. */
     token: z.string().min(8),
@@ -58,6 +58,25 @@ export const DispatcherConfig = z
       .prefault({}),
   })
   .strict();
+
+/** Cross-field checks: a fallback names another configured account, of another channel (Alimtalk -> SMS). */
+export function checkAccounts(config: { providers: Record<string, ProviderConfig> }, ctx: z.RefinementCtx): void {
+  for (const [name, account] of Object.entries(config.providers)) {
+    const to = 'fallback' in account ? account.fallback : undefined;
+    if (to === undefined) continue;
+    const target = Object.hasOwn(config.providers, to) ? config.providers[to] : undefined;
+    const message =
+      target === undefined
+        ? `no provider account \`${to}\` to fall back to (configured: ${Object.keys(config.providers).join(', ')})`
+        : PROVIDERS[target.kind].channel === PROVIDERS[account.kind].channel
+          ? `\`${to}\` serves the same channel (${PROVIDERS[account.kind].channel}); a fallback is another channel, e.g. an sms account`
+          : undefined;
+    if (message) ctx.addIssue({ code: 'custom', path: ['providers', name, 'fallback'], message });
+  }
+}
+
+/** The dispatcher's whole configuration (YAML or object). */
+export const DispatcherConfig = DispatcherConfigObject.superRefine(checkAccounts);
 
 /** A validated, defaulted dispatcher configuration. */
 export type DispatcherConfig = z.output<typeof DispatcherConfig>;

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type Clock, createRng, systemClock } from '../src/core/index.ts';
+import { type Clock, createRng, PROVIDERS, systemClock } from '../src/core/index.ts';
 import type { DispatcherConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
@@ -10,7 +10,7 @@ import { createSqliteStore } from './store/sqlite-store.ts';
 import { isPostgresUrl, type Store } from './store/store.ts';
 
 export type { Channel, DispatcherConfigInput, ProviderConfig } from './config.ts';
-export { CHANNELS, DispatcherConfig, parseDispatcherConfig } from './config.ts';
+export { CHANNELS, checkAccounts, DispatcherConfig, DispatcherConfigObject, parseDispatcherConfig } from './config.ts';
 
 /** Options that are not configuration: what tests and embedders inject. */
 export interface DispatcherOptions {
@@ -51,7 +51,14 @@ export function createDispatcher(config: DispatcherConfig, options: DispatcherOp
   const rng = createRng(`${config.sender.seed}:${owner}`);
   const senders = new Map<string, Sender>();
   for (const [name, provider] of Object.entries(config.providers)) {
-    senders.set(name, createSender({ name, provider, settings: config.sender, store, clock, rng, owner }));
+    // Checked by the config: a fallback names another configured account, of another channel.
+    const to = 'fallback' in provider ? provider.fallback : undefined;
+    const target = to === undefined ? undefined : config.providers[to];
+    const fallback = to !== undefined && target ? { provider: to, channel: PROVIDERS[target.kind].channel } : undefined;
+    senders.set(
+      name,
+      createSender({ name, provider, settings: config.sender, store, clock, rng, owner, ...(fallback ? { fallback } : {}) }),
+    );
   }
   const ctx: AppContext = { config, store, senders, clock };
   const app = buildApp(ctx);

@@ -11,6 +11,11 @@ export const AlimtalkAccount = z
     appKey: z.string().min(1).prefault('floodgate-app'),
     secretKey: z.string().min(1).prefault('floodgate-secret'),
     senderKey: z.string().min(1).prefault('floodgate-sender'),
+    /**
+     * Another account (an SMS one) to send to the recipients Kakao cannot reach (3019, not a KakaoTalk
+     * user): each gets that account's text instead, exactly once.
+     */
+    fallback: z.string().optional(),
     /** Recipients per request (the broker allows up to 1,000); the limiter counts recipients. */
     batchSize: z.number().int().min(1).max(1000).default(1000),
   })

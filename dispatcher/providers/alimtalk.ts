@@ -11,6 +11,8 @@ interface AlimtalkBody {
 
 /** Per-recipient resultCode -1005: a client key the broker already accepted (wire contract). */
 const DUPLICATE_CLIENT_KEY = -1005;
+/** Per-recipient resultCode 3019: the number is not a KakaoTalk user; an SMS may reach it (the account's `fallback`). */
+const NOT_KAKAO_USER = 3019;
 /** Header resultCode -2001: over the TPS limit (mode `code` answers it with HTTP 200). */
 const TPS_EXCEEDED = -2001;
 
@@ -61,6 +63,7 @@ function toResults(units: readonly SendUnit[], json: AlimtalkBody): UnitResult[]
     const r = byKey.get(u.clientKey);
     if (!r) return { kind: 'retry', error: 'alimtalk: recipient missing from sendResults', uncertain: true };
     if ((r.resultCode === 0 || r.resultCode === DUPLICATE_CLIENT_KEY) && r.messageId) return { kind: 'sent', messageId: r.messageId };
-    return { kind: 'failed', error: `alimtalk ${r.resultCode}: ${r.resultMessage ?? ''}` };
+    const error = `alimtalk ${r.resultCode}: ${r.resultMessage ?? ''}`;
+    return r.resultCode === NOT_KAKAO_USER ? { kind: 'failed', error, fallback: true } : { kind: 'failed', error };
   });
 }

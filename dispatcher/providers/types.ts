@@ -18,7 +18,8 @@ export interface SendTemplate {
 /** The outcome of one unit in a request. */
 export type UnitResult =
   | { kind: 'sent'; messageId: string }
-  | { kind: 'failed'; error: string }
+  /** Permanent; `fallback` when another channel may reach the recipient (Alimtalk 3019: not a KakaoTalk user). */
+  | { kind: 'failed'; error: string; fallback?: boolean }
   /** Retry with backoff; `uncertain` when the request may have been delivered (timeout, reset). */
   | { kind: 'retry'; error: string; uncertain: boolean; afterMs?: number }
   /** Refused by the provider's limit: not sent, not an attempt. */

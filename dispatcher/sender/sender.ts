@@ -4,7 +4,7 @@ import { createProviderClient, type ProviderClient, renderContent, type SendUnit
 import { toClientKey } from '../store/db.ts';
 import type { CampaignRow, ClaimedRow, Outcome } from '../store/outbox.ts';
 import { TX_TO_PARAM } from '../store/outbox.ts';
-import type { Store } from '../store/store.ts';
+import type { FallbackTarget, Store } from '../store/store.ts';
 import { backoffMs } from './backoff.ts';
 import { createRateMeter } from './rate-meter.ts';
 
@@ -31,6 +31,8 @@ export interface SenderDeps {
   /** This process's lease owner id. */
   owner: number;
   client?: ProviderClient;
+  /** Where recipients this provider cannot reach go (the account's `fallback`: an SMS account for Alimtalk). */
+  fallback?: FallbackTarget;
 }
 
 /** The paced sender of one provider account. */
@@ -177,6 +179,33 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
+  /**
+   * Hands rows the provider cannot reach to the fallback account's campaign (failed here, queued
+   * there, in one transaction). If that write fails the rows are released and tried again: the
+   * provider answers the same, and the fallback campaign takes each recipient once.
+   */
+  const moveToFallback = async (rows: Queued[], now: number) => {
+    const target = deps.fallback as FallbackTarget;
+    const bySource = new Map<number, Queued[]>();
+    for (const q of rows) bySource.set(q.campaign.id, [...(bySource.get(q.campaign.id) ?? []), q]);
+    for (const group of bySource.values()) {
+      const source = (group[0] as Queued).campaign;
+      try {
+        await store.fallBack(
+          source,
+          group.map((q) => q.row),
+          target,
+          `not reachable here: fell back to ${target.provider}`,
+          Math.round(now),
+        );
+        counters.failed += group.length;
+      } catch (error) {
+        warn('moving rows to the fallback account failed', error);
+        for (const q of group) pending.push({ id: q.row.id, kind: 'release', nextAt: Math.round(now) });
+      }
+    }
+  };
+
   const dispatch = async (taken: Queued[]) => {
     inFlightRequests++;
     let batch = taken;
@@ -215,11 +244,14 @@ export function createSender(deps: SenderDeps) {
     const now = clock.now();
     limiter.complete(batch.length, now);
     if (result.pauseMs !== undefined) limiter.pauseUntil(now + result.pauseMs);
+    const fallBack: Queued[] = [];
     batch.forEach((q, i) => {
       const r = result.results[i] ?? { kind: 'retry', error: 'no result', uncertain: true };
-      pending.push(toOutcome(q, r, now, result.pauseMs ?? 0));
+      if (r.kind === 'failed' && r.fallback && deps.fallback) fallBack.push(q);
+      else pending.push(toOutcome(q, r, now, result.pauseMs ?? 0));
       inFlightIds.delete(q.row.id);
     });
+    if (fallBack.length > 0) await moveToFallback(fallBack, now);
     inFlightRequests--;
     if (pending.length >= 1000) void flush();
     wake();

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
   total INTEGER NOT NULL DEFAULT 0,
   duplicates INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
-  finished_at INTEGER
+  finished_at INTEGER,
+  fallback_of INTEGER               -- the campaign whose unreachable recipients this one carries
 );
 CREATE INDEX IF NOT EXISTS campaigns_active ON campaigns(provider, state);
 CREATE UNIQUE INDEX IF NOT EXISTS campaigns_tx ON campaigns(provider, template) WHERE kind = 'tx';
@@ -134,7 +135,12 @@ function prepareDb(sql: Database.Database): Db {
   sql.pragma('busy_timeout = 5000');
   sql.pragma('cache_size = -8000');
   sql.pragma('temp_store = FILE');
+  // Databases made before fallback campaigns lack the column (CREATE TABLE IF NOT EXISTS keeps the old table).
+  const hasCampaigns = sql.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'campaigns'").get() !== undefined;
+  if (hasCampaigns && !(sql.prepare('PRAGMA table_info(campaigns)').all() as { name: string }[]).some((c) => c.name === 'fallback_of'))
+    sql.exec('ALTER TABLE campaigns ADD COLUMN fallback_of INTEGER');
   sql.exec(DDL);
+  sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS campaigns_fallback ON campaigns(fallback_of) WHERE fallback_of IS NOT NULL');
   let row = sql.prepare("SELECT value FROM meta WHERE key = 'instance'").get() as { value: string } | undefined;
   if (!row) {
     sql.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('instance', ?)").run(randomBytes(4).toString('hex'));

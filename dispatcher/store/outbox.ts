@@ -153,6 +153,29 @@ export function createOutbox(db: Db) {
     /** Campaigns left half-ingested by a crash (never answered 2xx): removed at startup. */
     abandonedIngests: (): number[] =>
       (sql.prepare("SELECT id FROM campaigns WHERE state = 'ingesting'").all() as { id: number }[]).map((r) => r.id),
+    /** See `Store.fallBack`. */
+    fallBack: sql.transaction(
+      (source: CampaignRow, rows: readonly ClaimedRow[], target: { provider: string; channel: string }, error: string, now: number) => {
+        const found = sql.prepare('SELECT id FROM campaigns WHERE fallback_of = ?').get(source.id) as { id: number } | undefined;
+        const id =
+          found?.id ??
+          Number(
+            sql
+              .prepare(
+                `INSERT INTO campaigns(kind, channel, provider, template, params, content, state, created_at, fallback_of)
+                 VALUES ('campaign', ?, ?, ?, ?, ?, 'sending', ?, ?)`,
+              )
+              .run(target.channel, target.provider, source.template, source.params, source.content, now, source.id).lastInsertRowid,
+          );
+        let added = 0;
+        for (const row of rows) {
+          added += insertRecipient.run(id, row.recipient, row.params).changes;
+          failedStmt.run(error, row.id);
+        }
+        sql.prepare("UPDATE campaigns SET total = total + ?, state = 'sending', finished_at = NULL WHERE id = ?").run(added, id);
+        return added;
+      },
+    ),
     /** The transactional-message campaign for a provider and template, created on first use. */
     txCampaign(provider: string, channel: string, template: string, now: number): number {
       const found = sql.prepare("SELECT id FROM campaigns WHERE kind = 'tx' AND provider = ? AND template = ?").get(provider, template) as

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
   finished_at BIGINT,
   ingest_until BIGINT
 );
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS fallback_of BIGINT;
+CREATE UNIQUE INDEX IF NOT EXISTS campaigns_fallback ON campaigns(fallback_of) WHERE fallback_of IS NOT NULL;
 CREATE INDEX IF NOT EXISTS campaigns_active ON campaigns(provider, state);
 CREATE UNIQUE INDEX IF NOT EXISTS campaigns_tx ON campaigns(provider, template) WHERE kind = 'tx';
 CREATE TABLE IF NOT EXISTS recipients (

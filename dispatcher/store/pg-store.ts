@@ -161,6 +161,37 @@ export function createPgStore(url: string): Store {
       return (rows[0] as { n: number }).n;
     },
     applyOutcomes: (outcomes) => applyOutcomes(pool, outcomes),
+    async fallBack(source, rows, target, error, now) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Two processes may fall back for one campaign at once: the unique index makes one campaign.
+        await client.query(
+          `INSERT INTO campaigns(kind, channel, provider, template, params, content, state, created_at, fallback_of)
+           VALUES ('campaign', $1, $2, $3, $4, $5, 'sending', $6, $7) ON CONFLICT (fallback_of) WHERE fallback_of IS NOT NULL DO NOTHING`,
+          [target.channel, target.provider, source.template, source.params, source.content, Math.round(now), source.id],
+        );
+        const id = (await client.query('SELECT id FROM campaigns WHERE fallback_of = $1', [source.id])).rows[0].id as number;
+        const added = await client.query(
+          `INSERT INTO recipients(campaign_id, recipient, params) SELECT $1, t, p FROM unnest($2::text[], $3::text[]) AS u(t, p)
+           ON CONFLICT DO NOTHING`,
+          [id, rows.map((r) => r.recipient), rows.map((r) => r.params)],
+        );
+        await client.query(
+          `UPDATE recipients SET state = ${State.Failed}, error = $2, lease_owner = NULL WHERE id = ANY($1::bigint[]) AND state IN ${LIVE}`,
+          [rows.map((r) => r.id), error],
+        );
+        const n = added.rowCount ?? 0;
+        await client.query("UPDATE campaigns SET total = total + $2, state = 'sending', finished_at = NULL WHERE id = $1", [id, n]);
+        await client.query('COMMIT');
+        return n;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
     async openWork(campaign) {
       const rows = await q<{ n: number; next: number | null }>(
         `SELECT count(*) AS n, min(next_at) AS next FROM recipients WHERE campaign_id = $1 AND state IN ${LIVE}`,

@@ -51,6 +51,7 @@ export function createSqliteStore(file: string): Store {
     },
     recoverExpired: async (...args) => outbox.recoverExpired(...args),
     applyOutcomes: async (outcomes) => outbox.applyOutcomes(outcomes),
+    fallBack: async (...args) => outbox.fallBack(...args),
     openWork: async (id) => outbox.openWork(id),
     finish: async (id, now) => outbox.finish(id, now),
     counts: async (id) => outbox.counts(id),

@@ -36,6 +36,12 @@ export interface MessageInput {
 /** What inserting a message did: a new row, or the stored answer of an earlier request with the key. */
 export type MessageResult = { replay: false; body: Record<string, unknown> } | { replay: true; stored: IdempotencyRecord };
 
+/** Where a campaign's fallback rows go: another account, of another channel. */
+export interface FallbackTarget {
+  provider: string;
+  channel: string;
+}
+
 /** Counts for the status endpoint. */
 export interface CampaignCounts {
   states: { state: number; n: number }[];
@@ -83,6 +89,13 @@ export interface Store {
   recoverExpired(campaign: number, now: number): Promise<number>;
   /** Writes a batch of outcomes in one transaction. */
   applyOutcomes(outcomes: readonly Outcome[]): Promise<void>;
+  /**
+   * Moves rows another channel must reach (Alimtalk 3019 -> SMS), in one transaction: each row is
+   * failed with `error`, and its recipient is added (once: the fallback campaign dedupes on the
+   * recipient) to the source campaign's fallback campaign on `target`, created on first use and
+   * sending again if it had finished. Resolves to how many recipients were new there.
+   */
+  fallBack(source: CampaignRow, rows: readonly ClaimedRow[], target: FallbackTarget, error: string, now: number): Promise<number>;
   /** Rows still pending, leased or in flight, and the earliest `next_at` among them. */
   openWork(campaign: number): Promise<{ n: number; next: number | null }>;
   /** Marks a campaign done. */

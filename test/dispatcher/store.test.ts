@@ -27,6 +27,22 @@ async function storeWithCampaign(driver: Driver, count: number): Promise<{ store
 }
 
 describe.each(await driversToRun())('the %s store', (driver) => {
+  it('falls back once: rows fail here and their recipients join one fallback campaign, however often they come', async () => {
+    const { store, campaign } = await storeWithCampaign(driver, 5);
+    const source = (await store.campaign(campaign)) as NonNullable<Awaited<ReturnType<Store['campaign']>>>;
+    const claimed = await store.claim(campaign, 2000, 12_000, 1, 5);
+    const target = { provider: 'sms', channel: 'sms' };
+    expect(await store.fallBack(source, claimed.slice(0, 2), target, 'not a KakaoTalk user', 2100)).toBe(2);
+    // The same rows again (a release and a second 3019) and one more: only the new one is added.
+    expect(await store.fallBack(source, claimed.slice(0, 3), target, 'not a KakaoTalk user', 2200)).toBe(1);
+    const [fallback] = await store.activeCampaigns('sms');
+    expect(fallback).toMatchObject({ channel: 'sms', provider: 'sms', template: 't', total: 3, state: 'sending' });
+    const rows = await store.claim(fallback?.id as number, 3000, 13_000, 1, 10);
+    expect(rows.map((r) => r.recipient).sort()).toEqual(['01000000000', '01000000001', '01000000002']);
+    const states = Object.fromEntries((await store.counts(campaign)).states.map((x) => [x.state, x.n]));
+    expect(states).toEqual({ 1: 2, 3: 3 });
+  });
+
   it('claims rows tried before ahead of rows never tried, then never-tried rows in insertion order', async () => {
     const { store, campaign } = await storeWithCampaign(driver, 10);
     const first = await store.claim(campaign, 2000, 12_000, 1, 3);

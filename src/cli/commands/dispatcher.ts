@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createDispatcher, DispatcherConfig, parseDispatcherConfig } from '../../../dispatcher/index.ts';
+import {
+  checkAccounts,
+  createDispatcher,
+  type DispatcherConfig,
+  DispatcherConfigObject,
+  parseDispatcherConfig,
+} from '../../../dispatcher/index.ts';
 import { loadConfigFile } from '../../config/index.ts';
 import { InputError } from '../../core/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
@@ -11,7 +17,9 @@ import { listenError } from '../listen-error.ts';
  * instead (FLOODGATE_DISPATCHER_TOKEN), so a deployment keeps its secret out of the file and
  * shares one source with the clients that send it (docker-compose.yml).
  */
-const DispatcherConfigFile = DispatcherConfig.extend({ token: DispatcherConfig.shape.token.optional() });
+const DispatcherConfigFile = DispatcherConfigObject.extend({ token: DispatcherConfigObject.shape.token.optional() }).superRefine(
+  checkAccounts,
+);
 
 const USAGE = `Usage: floodgate dispatcher [--db FILE] [--port N] [--config FILE]
 
