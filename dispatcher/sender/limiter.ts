@@ -39,7 +39,7 @@ export interface LimiterOptions {
 }
 
 /** The limiter of one provider account. */
-export interface Limiter {
+export interface PacingLimiter {
   readonly tps: number | undefined;
   /** Milliseconds until `units` may be sent (0: now; Infinity: wait for a response). */
   delay(units: number, now: number): number;
@@ -58,7 +58,7 @@ export interface Limiter {
 const WINDOW_MS = 1001;
 
 /** Creates the limiter, restoring TAT and starting quiet if the account sent just before. */
-export function createLimiter(options: LimiterOptions): Limiter {
+export function createLimiter(options: LimiterOptions): PacingLimiter {
   const { tps, store, account } = options;
   const interval = tps ? 1000 / tps : 0;
   const tolerance = options.toleranceMs ?? 50;

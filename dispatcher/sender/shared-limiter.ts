@@ -24,7 +24,7 @@
  * would lapse while its units are still in the window).
  */
 import type pg from 'pg';
-import type { Limiter, LimiterOptions } from './limiter.ts';
+import type { LimiterOptions, PacingLimiter } from './limiter.ts';
 
 /** Options of {@link createSharedLimiter}. */
 export interface SharedLimiterOptions extends Omit<LimiterOptions, 'store'> {
@@ -49,7 +49,7 @@ const IDLE_MS = 100;
 const REFUSED_RETRY_MS = 25;
 
 /** Creates the shared limiter; it talks to the database only to take and return shares. */
-export function createSharedLimiter(options: SharedLimiterOptions): Limiter & { close(): void } {
+export function createSharedLimiter(options: SharedLimiterOptions): PacingLimiter & { close(): void } {
   const { tps, pool, owner, account } = options;
   const interval = tps ? 1000 / tps : 0;
   const tolerance = options.toleranceMs ?? 50;

@@ -1,4 +1,4 @@
-import type { Limiter, LimiterOptions } from '../sender/limiter.ts';
+import type { LimiterOptions, PacingLimiter } from '../sender/limiter.ts';
 import type { CampaignRow, ClaimedRow, IngestRow, Outcome } from './outbox.ts';
 import type { DeliveryReport, ReportResult } from './reports.ts';
 
@@ -106,7 +106,7 @@ export interface Store {
   /** The stored answer of an Idempotency-Key. */
   idempotency(key: string): Promise<IdempotencyRecord | undefined>;
   /** The limiter of one provider account: per process on SQLite, shared by every process of the account on PostgreSQL. */
-  createLimiter(options: Omit<LimiterOptions, 'store'> & { owner: number; onChange?: () => void; clock?: () => number }): Limiter;
+  createLimiter(options: Omit<LimiterOptions, 'store'> & { owner: number; onChange?: () => void; clock?: () => number }): PacingLimiter;
   /** Read-only inspection for tests and tools: `?` placeholders, rows as plain objects with numbers. */
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export { ExitCode } from './exit-codes.ts';
 export { parseConfigObject } from './parse-object.ts';
 export type { Channel, ProviderKind, ProviderKindInfo, ProviderUnit } from './providers.ts';
 export { CHANNELS, isProviderKind, PROVIDER_KINDS, PROVIDER_UNITS, PROVIDERS } from './providers.ts';
+export type { ProjectedOutcome } from './result.ts';
 export {
   CampaignStats,
   IsolationStats,

@@ -312,3 +312,14 @@ export type Result = z.infer<typeof Result>;
  * the gate; it is never written to a file.
  */
 export const PENDING_VERDICT: Result['verdict'] = Object.freeze({ status: 'invalid', exitCode: 3, reasons: ['not judged yet'] });
+
+/** A `projected.*` threshold judged at one projected size (`floodgate project`; the gate judges, the planner carries it). */
+export interface ProjectedOutcome {
+  metric: string;
+  expression: string;
+  label: string;
+  recipients: number;
+  actual: number | null;
+  ok: boolean;
+  message: string;
+}

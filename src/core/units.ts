@@ -151,11 +151,15 @@ export function formatDuration(ms: number): string {
 
 /** Formats bytes with SI units: `256 MB`, `1.2 GB`. */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  return scaled(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB']);
+}
+
+/** A size in the largest unit it reaches (steps of `base`), one decimal beyond bytes. */
+function scaled(bytes: number, base: number, units: readonly string[]): string {
   let value = bytes;
   let i = 0;
-  while (Math.abs(value) >= 1000 && i < units.length - 1) {
-    value /= 1000;
+  while (Math.abs(value) >= base && i < units.length - 1) {
+    value /= base;
     i++;
   }
   return `${round(value, i === 0 ? 0 : 1)} ${units[i]}`;
@@ -169,14 +173,7 @@ export function round(value: number, digits: number): number {
 
 /** Formats bytes with binary (IEC) units, as memory is usually read: `145.6 MiB`, `1.2 GiB`. */
 export function formatBinaryBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let i = 0;
-  while (Math.abs(value) >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return `${round(value, i === 0 ? 0 : 1)} ${units[i]}`;
+  return scaled(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']);
 }
 
 /** What a measured figure is, so it is never printed without its unit. */

@@ -14,7 +14,7 @@ export {
 export type { Check } from './checks.ts';
 export { buildChecks, declaredRejectionThreshold } from './checks.ts';
 export { projectedFigureKey, readLatency, resolveMetric } from './metrics.ts';
-export type { ProjectedOutcome, ProjectedValue } from './projected.ts';
+export type { ProjectedValue } from './projected.ts';
 export { evaluateProjectedThresholds } from './projected.ts';
 export { parseResultText, readResultFile } from './result-file.ts';
 export type { Comparator, ThresholdExpression, ValueKind } from './threshold-parser.ts';

@@ -1,3 +1,4 @@
+import type { ProjectedOutcome } from '../core/index.ts';
 import { projectedFigureKey } from './metrics.ts';
 import { compare } from './threshold-parser.ts';
 import type { Threshold } from './thresholds.ts';
@@ -7,17 +8,6 @@ export interface ProjectedValue {
   label: string;
   recipients: number;
   value: number;
-}
-
-/** A `projected.*` threshold judged at one projected size. */
-export interface ProjectedOutcome {
-  metric: string;
-  expression: string;
-  label: string;
-  recipients: number;
-  actual: number | null;
-  ok: boolean;
-  message: string;
 }
 
 /**

@@ -24,7 +24,7 @@ export { formatMoney, formatNumber, formatPercent, formatPrice, formatRange, for
 export type { GrowthModel } from './growth.ts';
 export { monthCapacityRunsOut, monthsUntil, subscribersAt } from './growth.ts';
 export type * from './plan-report.ts';
-export type { ProjectedFigure, Projection, ProjectionInput, ProjectionOutcome, ProjectionRun, ProjectionTarget } from './projection.ts';
+export type { ProjectedFigure, Projection, ProjectionInput, ProjectionRun, ProjectionTarget } from './projection.ts';
 export { buildProjection, projectionTargets } from './projection.ts';
 export type { GrowthShape, LineFit, Prediction, QuadraticFit, ScalingFit } from './scaling-fit.ts';
 export { fitScaling, predict, tQuantile975 } from './scaling-fit.ts';

@@ -1,4 +1,4 @@
-import type { Result } from '../core/index.ts';
+import type { ProjectedOutcome, Result } from '../core/index.ts';
 import type { GrowthReport } from './plan-report.ts';
 import { fitScaling, type Prediction, predict, type ScalingFit } from './scaling-fit.ts';
 
@@ -38,17 +38,6 @@ export interface ProjectionRun {
   resultFile: string | null;
 }
 
-/** A judged `projected.*` threshold at one size (the gate's outcome). */
-export interface ProjectionOutcome {
-  metric: string;
-  expression: string;
-  label: string;
-  recipients: number;
-  actual: number | null;
-  ok: boolean;
-  message: string;
-}
-
 /** The projection as data: what project prints and writes (projection.json, .md, .html). */
 export interface Projection {
   kind: 'floodgate-projection';
@@ -58,7 +47,7 @@ export interface Projection {
   runs: ProjectionRun[];
   targets: ProjectionTarget[];
   figures: ProjectedFigure[];
-  thresholds: ProjectionOutcome[];
+  thresholds: ProjectedOutcome[];
   /** Figures that could not be fitted, and why (e.g. a campaign that never drained at one scale). */
   warnings: string[];
   status: 'pass' | 'fail' | 'invalid';
@@ -130,7 +119,7 @@ export interface ProjectionInput {
   /** Series measured in bytes (their metric ends in `_bytes`), for the report's units. */
   seriesUnits?: Readonly<Record<string, 'bytes' | 'number'>>;
   /** Judges `projected.*` thresholds on the figures (the gate's evaluator, injected). */
-  judge?: (lookup: (key: string) => { label: string; recipients: number; value: number }[] | null) => ProjectionOutcome[];
+  judge?: (lookup: (key: string) => { label: string; recipients: number; value: number }[] | null) => ProjectedOutcome[];
 }
 
 /** Fits every figure the runs carry and projects each to the targets. */

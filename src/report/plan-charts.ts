@@ -1,13 +1,5 @@
-import type { TopLevelSpec } from 'vega-lite';
 import { formatTps, type PlanReport } from '../planner/index.ts';
-
-/** A chart of the plan before rendering: a vega-lite spec with its data inline. */
-export interface PlanChartSpec {
-  id: string;
-  title: string;
-  caption: string;
-  spec: TopLevelSpec;
-}
+import type { ChartSpec } from './charts.ts';
 
 const SIZE = { width: 640, height: 260 } as const;
 
@@ -16,11 +8,11 @@ const SIZE = { width: 640, height: 260 } as const;
  * each campaign's drain curve against its deadline, and the USL curve with the measured points
  * and the target line. Charts whose section the plan lacks are left out.
  */
-export function toPlanChartSpecs(report: PlanReport): PlanChartSpec[] {
-  return [growthChart(report), drainChart(report), uslChart(report)].filter((c): c is PlanChartSpec => c !== null);
+export function toPlanChartSpecs(report: PlanReport): ChartSpec[] {
+  return [growthChart(report), drainChart(report), uslChart(report)].filter((c): c is ChartSpec => c !== null);
 }
 
-function growthChart({ growth: g }: PlanReport): PlanChartSpec | null {
+function growthChart({ growth: g }: PlanReport): ChartSpec | null {
   if (!g) return null;
   const levels = [
     ...(g.capacity ? [{ line: 'capacity', subscribers: g.capacity.subscribers }] : []),
@@ -69,7 +61,7 @@ function growthChart({ growth: g }: PlanReport): PlanChartSpec | null {
 /** Growth chart colours: the audience in blue, capacity in the failing red it turns into, the target in grey. */
 const GROWTH_COLORS: Record<string, string> = { subscribers: '#0969da', capacity: '#cf222e', target: '#6e7781' };
 
-function drainChart({ campaigns }: PlanReport): PlanChartSpec | null {
+function drainChart({ campaigns }: PlanReport): ChartSpec | null {
   const drawn = campaigns.filter((c) => c.curve.length > 1);
   if (drawn.length === 0) return null;
   const values = drawn.flatMap((c) => c.curve.map((p) => ({ campaign: c.name, minutes: p.tMs / 60_000, sent: p.sent })));
@@ -107,7 +99,7 @@ function drainChart({ campaigns }: PlanReport): PlanChartSpec | null {
   };
 }
 
-function uslChart({ usl }: PlanReport): PlanChartSpec | null {
+function uslChart({ usl }: PlanReport): ChartSpec | null {
   if (!usl) return null;
   const x = { field: 'n', type: 'quantitative' as const, title: 'concurrency N' };
   const y = { field: 'x', type: 'quantitative' as const, title: 'throughput (TPS)' };

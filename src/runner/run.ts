@@ -19,7 +19,7 @@ import { createRecorder, type Recorder } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
 import { type RunProgress, startProgress } from './run-progress.ts';
 import { runCampaignStep, runPhasesStep, runSearchStep, runSweepStep, type StepContext } from './steps.ts';
-import type { UslFit } from './sweep.ts';
+import type { UslFitter } from './sweep.ts';
 import { preflight, type StartEmbeddedSystem, type SystemUnderTest, startSystem } from './system.ts';
 import { assessValidity } from './validity.ts';
 
@@ -52,7 +52,7 @@ export interface RunOptions {
   /** WIRING POINT: starts the embedded dispatcher and mocks (see {@link StartEmbeddedSystem}). */
   startEmbedded?: StartEmbeddedSystem;
   /** WIRING POINT: the planner's `fitUsl`; without it sweeps report `usl: null`. */
-  fit?: UslFit;
+  fit?: UslFitter;
   /** Evaluates the scenario's thresholds on the result (the CLI passes the gate's evaluator). */
   evaluate?: (result: Result) => ThresholdOutcome[];
   /**

@@ -16,7 +16,7 @@ import { runPacer } from './pacer.ts';
 import type { Recorder } from './recorder.ts';
 import { buildSchedule } from './schedule.ts';
 import { runSearchStep as runSearch } from './search-step.ts';
-import { runSweep, type UslFit } from './sweep.ts';
+import { runSweep, type UslFitter } from './sweep.ts';
 import type { SystemUnderTest } from './system.ts';
 import { createRequestFactory } from './templates.ts';
 
@@ -30,7 +30,7 @@ export interface StepContext {
   recorder: Recorder;
   signal: AbortSignal;
   abortDrain: number;
-  fit?: UslFit;
+  fit?: UslFitter;
   /** Each provider's delivery-feed reader (run-scoped), shared by the campaigns on it. */
   trackers: ReadonlyMap<string, ProviderTracker>;
   onCampaignProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;

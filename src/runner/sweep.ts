@@ -6,7 +6,7 @@ import { createLatencyHistogram } from '../stats/index.ts';
  * The Universal Scalability Law fit the planner provides (`fitUsl` in src/planner), injected so
  * the runner does not depend on the planner. Points are concurrency `n` and throughput `x`.
  */
-export type UslFit = (points: { n: number; x: number }[]) => {
+export type UslFitter = (points: { n: number; x: number }[]) => {
   alpha: number;
   beta: number;
   gamma: number;
@@ -31,7 +31,7 @@ export interface SweepSpec {
 /** Options for {@link runSweep}. */
 export interface SweepOptions {
   origin: string;
-  fit?: UslFit;
+  fit?: UslFitter;
   timeout: number;
   signal?: AbortSignal;
   onStep?: (concurrency: number, index: number) => void;

@@ -1,5 +1,5 @@
-import { cpus, hostname, totalmem } from 'node:os';
 import { PENDING_VERDICT, RESULT_SCHEMA_VERSION, Result } from '../../core/index.ts';
+import { describeMachine } from '../../runner/index.ts';
 
 /** What is known of a run that could not start: the scenario, the target, when, and why. */
 export interface NotStarted {
@@ -21,7 +21,6 @@ const NO_LATENCY = { count: 0, min: null, mean: null, p50: null, p90: null, p95:
  * junit.xml that say INVALID instead of no file at all.
  */
 export function notStartedResult(n: NotStarted): Result {
-  const list = cpus();
   return Result.parse({
     schemaVersion: RESULT_SCHEMA_VERSION,
     meta: {
@@ -33,15 +32,7 @@ export function notStartedResult(n: NotStarted): Result {
       endedAt: new Date(n.endedAt).toISOString(),
       duration: Math.max(0, Math.round(n.endedAt - n.startedAt)),
       aborted: false,
-      machine: {
-        hostname: hostname(),
-        platform: process.platform,
-        arch: process.arch,
-        cpus: list.length,
-        cpuModel: list[0]?.model.trim() ?? 'unknown',
-        memory: totalmem(),
-        node: process.version,
-      },
+      machine: describeMachine(),
       target: { kind: n.target ? 'external' : 'embedded', url: n.target },
     },
     validity: { verdict: 'INVALID', reasons: [`the run could not start: ${n.reason}`] },

@@ -1,6 +1,6 @@
 import type { PlanValueResolver } from '../../config/index.ts';
 import { fitUsl } from '../../planner/index.ts';
-import type { StartEmbeddedSystem, UslFit } from '../../runner/index.ts';
+import type { StartEmbeddedSystem, UslFitter } from '../../runner/index.ts';
 import { startEmbeddedSystemInChild } from './embedded-process.ts';
 import { createPlanValueResolver } from './plan-values.ts';
 
@@ -16,7 +16,7 @@ import { createPlanValueResolver } from './plan-values.ts';
  */
 export interface RunWiring {
   startEmbedded?: StartEmbeddedSystem;
-  fit?: UslFit;
+  fit?: UslFitter;
   resolvePlanValue?: PlanValueResolver;
 }
 
