@@ -17,6 +17,27 @@ export {
   truncate,
 } from './errors.ts';
 export { ExitCode } from './exit-codes.ts';
+export type { QuantityKind } from './format.ts';
+export {
+  formatBinaryBytes,
+  formatBytes,
+  formatChange,
+  formatCount,
+  formatDuration,
+  formatElapsed,
+  formatFigure,
+  formatMoney,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatPrice,
+  formatQuantity,
+  formatRange,
+  formatRate,
+  formatSpan,
+  formatTps,
+  round,
+} from './format.ts';
 export { parseConfigObject } from './parse-object.ts';
 export type { Channel, ProviderKind, ProviderKindInfo, ProviderUnit } from './providers.ts';
 export { CHANNELS, isProviderKind, PROVIDER_KINDS, PROVIDER_UNITS, PROVIDERS } from './providers.ts';
@@ -40,18 +61,5 @@ export type { Rng } from './rng.ts';
 export { createRng } from './rng.ts';
 export { count, durationMs, fraction, money, positive, ratePerSecond, share, sizeBytes } from './schema-fields.ts';
 export { eucKrLength, LMS_MAX_BYTES, LMS_TITLE_MAX_BYTES, SMS_MAX_BYTES, smsTypeFor } from './sms-text.ts';
-export type { QuantityKind } from './units.ts';
-export {
-  formatBinaryBytes,
-  formatBytes,
-  formatDuration,
-  formatQuantity,
-  parseCount,
-  parseDuration,
-  parseMoney,
-  parsePercent,
-  parseRate,
-  parseSize,
-  round,
-} from './units.ts';
+export { parseCount, parseDuration, parseMoney, parsePercent, parseRate, parseSize } from './units.ts';
 export { type ZodIssue, type ZodIssueContext, zodIssues } from './zod-issues.ts';

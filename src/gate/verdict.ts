@@ -1,4 +1,4 @@
-import { ExitCode, type Result, type ThresholdOutcome } from '../core/index.ts';
+import { ExitCode, formatPercent, type Result, type ThresholdOutcome } from '../core/index.ts';
 import type { Comparison } from './baseline.ts';
 import { buildChecks, type Check } from './checks.ts';
 
@@ -97,7 +97,9 @@ export function renderVerdictText(verdict: Verdict): string {
     );
     for (const d of c.counts) lines.push(`  ${mark(d.regressed ? 'fail' : 'pass')} ${d.metric}: ${d.baseline ?? '-'} -> ${d.candidate}`);
     for (const e of c.efficiency)
-      lines.push(`  ${mark(e.regressed ? 'fail' : 'pass')} ${e.metric}: ${fmtPct(e.baseline)} -> ${fmtPct(e.candidate)}`);
+      lines.push(
+        `  ${mark(e.regressed ? 'fail' : 'pass')} ${e.metric}: ${formatPercent(e.baseline, 1)} -> ${formatPercent(e.candidate, 1)}`,
+      );
     if (c.latency) {
       const l = c.latency;
       lines.push(
@@ -114,9 +116,6 @@ function mark(status: 'pass' | 'fail' | 'skip'): string {
 }
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-function fmtPct(n: number): string {
-  return `${Math.round(n * 1000) / 10}%`;
 }
 
 /**

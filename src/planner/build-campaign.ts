@@ -1,7 +1,7 @@
 import type { Frozen } from '../config/index.ts';
 import type { PlanConfig } from '../config/plan-schema.ts';
+import { formatNumber, formatRate, formatSpan } from '../core/index.ts';
 import { deliverableBy, drainCurve, drainTimeMs, requiredRate, retryInflation, senderThroughput, workersToSaturate } from './campaign.ts';
-import { formatNumber, formatRate, formatSpan } from './format.ts';
 import type { CampaignReport, Flag, Span } from './plan-report.ts';
 
 type CampaignConfig = Frozen<PlanConfig>['campaigns'][number];

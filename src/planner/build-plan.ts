@@ -1,11 +1,11 @@
 import type { Frozen } from '../config/index.ts';
 import type { PlanConfig } from '../config/plan-schema.ts';
 import { PLAN_DEFAULTS } from '../config/plan-schema.ts';
+import { formatBytes, formatMoney, formatNumber, formatTps } from '../core/index.ts';
 import { channelMonthlyCost, creditsRunwayMonths, monthlyCeiling } from './budget.ts';
 import { buildCampaign } from './build-campaign.ts';
 import { erlangC, serviceLevel, smallestPool } from './erlang.ts';
 import { memoryEstimate, rejectedPerPage } from './executor.ts';
-import { formatBytes, formatMoney, formatNumber, formatTps } from './format.ts';
 import { type GrowthModel, monthCapacityRunsOut, monthsUntil, subscribersAt } from './growth.ts';
 import type {
   BudgetReport,

@@ -20,7 +20,6 @@ export type { ErlangInput, ErlangResult, WaitTarget } from './erlang.ts';
 export { erlangB, erlangC, serviceLevel, smallestPool } from './erlang.ts';
 export type { ExecutorInput, MemoryEstimate } from './executor.ts';
 export { memoryEstimate, rejectedPerPage } from './executor.ts';
-export { formatMoney, formatNumber, formatPercent, formatPrice, formatRange, formatRate, formatSpan, formatTps } from './format.ts';
 export type { GrowthModel } from './growth.ts';
 export { monthCapacityRunsOut, monthsUntil, subscribersAt } from './growth.ts';
 export type * from './plan-report.ts';

@@ -1,6 +1,6 @@
 import type { Result } from '../core/index.ts';
+import { formatBinaryBytes, formatCount, formatElapsed, formatFigure, formatMs, formatPercent } from '../core/index.ts';
 import { httpEfficiency, providerEfficiency } from '../gate/index.ts';
-import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtNumber, fmtPct } from './format.ts';
 
 /** One key figure: a label and its formatted value. */
 export interface Figure {
@@ -17,35 +17,35 @@ export function buildKeyFigures(result: Result): Figure[] {
     const eff = httpEfficiency(result);
     out.push({
       label: 'requests',
-      value: `${fmtCount(h.requests)} sent, ${fmtCount(h.completed)} completed, ${fmtCount(errors)} errors, ${fmtCount(h.timeouts)} timeouts${eff === null ? '' : ` (${fmtPct(eff)} of intended)`}`,
+      value: `${formatCount(h.requests)} sent, ${formatCount(h.completed)} completed, ${formatCount(errors)} errors, ${formatCount(h.timeouts)} timeouts${eff === null ? '' : ` (${formatPercent(eff, 1)} of intended)`}`,
     });
     const c = h.latencyCorrected;
-    out.push({ label: 'latency p50 / p95 / p99 (corrected)', value: `${fmtMs(c.p50)} / ${fmtMs(c.p95)} / ${fmtMs(c.p99)}` });
+    out.push({ label: 'latency p50 / p95 / p99 (corrected)', value: `${formatMs(c.p50)} / ${formatMs(c.p95)} / ${formatMs(c.p99)}` });
     const r = h.latencyRaw;
-    out.push({ label: 'latency p50 / p95 / p99 (raw)', value: `${fmtMs(r.p50)} / ${fmtMs(r.p95)} / ${fmtMs(r.p99)}` });
+    out.push({ label: 'latency p50 / p95 / p99 (raw)', value: `${formatMs(r.p50)} / ${formatMs(r.p95)} / ${formatMs(r.p99)}` });
   }
   for (const [name, p] of Object.entries(result.providers)) {
     const eff = providerEfficiency(p, result.meta.duration);
-    const limit = p.limitPerSecond === null ? 'no limit' : `limit ${fmtNumber(p.limitPerSecond)}/s`;
+    const limit = p.limitPerSecond === null ? 'no limit' : `limit ${formatFigure(p.limitPerSecond)}/s`;
     out.push({
       label: `provider ${name}`,
-      value: `${fmtCount(p.admitted)} ${p.unit} admitted, ${fmtCount(p.rejected)} rejected; max ${fmtCount(p.maxPerSecondWindow)} in a sliding second (${limit})${eff === null ? '' : `; ${fmtPct(eff)} of what the limit allows`}; ${fmtCount(p.duplicates)} duplicated recipients`,
+      value: `${formatCount(p.admitted)} ${p.unit} admitted, ${formatCount(p.rejected)} rejected; max ${formatCount(p.maxPerSecondWindow)} in a sliding second (${limit})${eff === null ? '' : `; ${formatPercent(eff, 1)} of what the limit allows`}; ${formatCount(p.duplicates)} duplicated recipients`,
     });
   }
   for (const c of result.campaigns) {
-    const drain = c.drainTime === null ? 'not drained' : `drained in ${fmtDuration(c.drainTime)}`;
-    const deadline = c.deadline === null ? '' : ` (deadline ${fmtDuration(c.deadline)})`;
+    const drain = c.drainTime === null ? 'not drained' : `drained in ${formatElapsed(c.drainTime)}`;
+    const deadline = c.deadline === null ? '' : ` (deadline ${formatElapsed(c.deadline)})`;
     out.push({
       label: `campaign ${c.name}`,
-      value: `${fmtCount(c.delivered)} of ${fmtCount(c.accepted)} delivered, ${fmtCount(c.lost)} lost, ${fmtCount(c.duplicated)} duplicated; ${drain}${deadline}`,
+      value: `${formatCount(c.delivered)} of ${formatCount(c.accepted)} delivered, ${formatCount(c.lost)} lost, ${formatCount(c.duplicated)} duplicated; ${drain}${deadline}`,
     });
   }
   for (const s of result.sweeps) {
     if (!s.usl) continue;
-    const target = s.targetTps === null ? '' : `; target ${fmtNumber(s.targetTps)}/s, headroom ${fmtPct(s.headroom)}`;
+    const target = s.targetTps === null ? '' : `; target ${formatFigure(s.targetTps)}/s, headroom ${formatPercent(s.headroom, 1)}`;
     out.push({
       label: `sweep ${s.name}`,
-      value: `peak ${fmtNumber(s.usl.xPeak, 0)}/s at concurrency ${fmtNumber(s.usl.nPeak, 0)}${target}`,
+      value: `peak ${formatFigure(s.usl.xPeak, 0)}/s at concurrency ${formatFigure(s.usl.nPeak, 0)}${target}`,
     });
   }
   for (const s of result.searches ?? []) {
@@ -53,7 +53,7 @@ export function buildKeyFigures(result: Result): Figure[] {
     const repeat = c.repeatHeld === null ? 'boundary not repeated' : c.repeatHeld ? 'boundary held again' : 'boundary did not hold again';
     out.push({
       label: `capacity search ${s.name}`,
-      value: `${s.summary} (${c.held} steps held, ${c.failed} failed${c.invalid ? `, ${c.invalid} invalid` : ''}; ${repeat}${c.p95Noise === null ? '' : `, p95 noise ${fmtMs(c.p95Noise)}`}; ${s.note})`,
+      value: `${s.summary} (${c.held} steps held, ${c.failed} failed${c.invalid ? `, ${c.invalid} invalid` : ''}; ${repeat}${c.p95Noise === null ? '' : `, p95 noise ${formatMs(c.p95Noise)}`}; ${s.note})`,
     });
   }
   for (const i of result.isolation ?? []) {
@@ -61,10 +61,11 @@ export function buildKeyFigures(result: Result): Figure[] {
     const d = i.duringCampaign;
     out.push({
       label: `transactional ${i.phase}`,
-      value: `alone p50 / p95 / p99 ${fmtMs(a.p50)} / ${fmtMs(a.p95)} / ${fmtMs(a.p99)} (${fmtCount(a.count)} requests); while a campaign drained ${fmtMs(d.p50)} / ${fmtMs(d.p95)} / ${fmtMs(d.p99)} (${fmtCount(d.count)})`,
+      value: `alone p50 / p95 / p99 ${formatMs(a.p50)} / ${formatMs(a.p95)} / ${formatMs(a.p99)} (${formatCount(a.count)} requests); while a campaign drained ${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)} (${formatCount(d.count)})`,
     });
   }
   const rss = result.series.find((s) => s.name === 'dispatcher.rss');
-  if (rss && rss.points.length > 0) out.push({ label: 'dispatcher RSS max', value: fmtBytes(Math.max(...rss.points.map((p) => p[1]))) });
+  if (rss && rss.points.length > 0)
+    out.push({ label: 'dispatcher RSS max', value: formatBinaryBytes(Math.max(...rss.points.map((p) => p[1]))) });
   return out;
 }

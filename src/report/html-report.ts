@@ -1,9 +1,9 @@
 import type { Result } from '../core/index.ts';
+import { formatChange, formatCount, formatFigure, formatPercent } from '../core/index.ts';
 import { buildVerdict, type Comparison, type Verdict } from '../gate/index.ts';
 import { buildBanner, checkDisplayStatus } from './banner.ts';
 import { buildCharts } from './charts.ts';
 import { buildKeyFigures } from './figures.ts';
-import { fmtChange, fmtCount, fmtNumber, fmtPct } from './format.ts';
 import { escapeHtml, type PageChart, renderFigure, renderHtmlPage } from './html-page.ts';
 import { describeThreshold, formatThresholdActual } from './quantities.ts';
 import { renderVegaLiteToSvg } from './vega-svg.ts';
@@ -28,22 +28,28 @@ function renderComparison(c: Comparison): string {
     rows.push([
       status(!d.regressed),
       escapeHtml(d.metric),
-      d.baseline === null ? '-' : fmtCount(d.baseline),
-      fmtCount(d.candidate),
+      d.baseline === null ? '-' : formatCount(d.baseline),
+      formatCount(d.candidate),
       d.regressed ? 'worse' : '',
     ]);
   }
   for (const e of c.efficiency)
-    rows.push([status(!e.regressed), escapeHtml(e.metric), fmtPct(e.baseline), fmtPct(e.candidate), fmtChange(e.change)]);
+    rows.push([
+      status(!e.regressed),
+      escapeHtml(e.metric),
+      formatPercent(e.baseline, 1),
+      formatPercent(e.candidate, 1),
+      formatChange(e.change),
+    ]);
   if (c.latency) {
     const l = c.latency;
     rows.push([
       status(!l.regressed),
       `${escapeHtml(l.metric)} (median of ${l.samples.candidate} s)`,
-      `${fmtNumber(l.baselineMedian, 1)} ms`,
-      `${fmtNumber(l.candidateMedian, 1)} ms`,
+      `${formatFigure(l.baselineMedian, 1)} ms`,
+      `${formatFigure(l.candidateMedian, 1)} ms`,
       escapeHtml(
-        `${fmtChange(l.ratio.estimate - 1)} (${Math.round(l.ratio.confidence * 100)}% CI ${fmtChange(l.ratio.lower - 1)}..${fmtChange(l.ratio.upper - 1)}, Mann-Whitney p=${l.test.p.toPrecision(2)}, ${l.test.method})`,
+        `${formatChange(l.ratio.estimate - 1)} (${Math.round(l.ratio.confidence * 100)}% CI ${formatChange(l.ratio.lower - 1)}..${formatChange(l.ratio.upper - 1)}, Mann-Whitney p=${l.test.p.toPrecision(2)}, ${l.test.method})`,
       ),
     ]);
   }
@@ -52,7 +58,7 @@ function renderComparison(c: Comparison): string {
     ...c.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`),
   ].join('\n');
   return `<h2>Against ${escapeHtml(c.baseline.label)}</h2>
-<p class="muted">Baseline started ${escapeHtml(c.baseline.startedAt)} with floodgate ${escapeHtml(c.baseline.toolVersion)}. A regression needs p &lt; ${c.options.alpha} and a change beyond ${fmtPct(c.options.noise, 0)}; counts compare strictly; ${c.options.resamples} bootstrap resamples.</p>
+<p class="muted">Baseline started ${escapeHtml(c.baseline.startedAt)} with floodgate ${escapeHtml(c.baseline.toolVersion)}. A regression needs p &lt; ${c.options.alpha} and a change beyond ${formatPercent(c.options.noise, 0)}; counts compare strictly; ${c.options.resamples} bootstrap resamples.</p>
 ${table(['', 'metric', 'baseline', 'this run', 'change'], rows, [2, 3])}
 ${notes}`;
 }

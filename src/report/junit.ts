@@ -1,6 +1,6 @@
 import type { Result } from '../core/index.ts';
+import { formatCount, formatPercent } from '../core/index.ts';
 import { buildVerdict, type Comparison } from '../gate/index.ts';
-import { fmtCount, fmtPct } from './format.ts';
 import { describeThreshold } from './quantities.ts';
 
 /** Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry. */
@@ -103,7 +103,7 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
         (d): Case => ({
           name: `baseline ${d.metric}`,
           status: d.regressed ? 'fail' : 'pass',
-          message: `${d.metric}: ${d.baseline === null ? '-' : fmtCount(d.baseline)} -> ${fmtCount(d.candidate)}`,
+          message: `${d.metric}: ${d.baseline === null ? '-' : formatCount(d.baseline)} -> ${formatCount(d.candidate)}`,
           seconds: run,
         }),
       ),
@@ -111,7 +111,7 @@ export function renderJunit(result: Result, comparison: Comparison | null = null
         (e): Case => ({
           name: `baseline ${e.metric}`,
           status: e.regressed ? 'fail' : 'pass',
-          message: `${e.metric}: ${fmtPct(e.baseline)} -> ${fmtPct(e.candidate)}`,
+          message: `${e.metric}: ${formatPercent(e.baseline, 1)} -> ${formatPercent(e.candidate, 1)}`,
           seconds: run,
         }),
       ),

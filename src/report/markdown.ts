@@ -1,8 +1,8 @@
 import type { Result } from '../core/index.ts';
+import { formatChange, formatCount, formatFigure, formatPercent } from '../core/index.ts';
 import { buildVerdict, type Comparison, describeLatency, type Verdict } from '../gate/index.ts';
 import { buildBanner, checkDisplayStatus } from './banner.ts';
 import { buildKeyFigures } from './figures.ts';
-import { fmtChange, fmtCount, fmtNumber, fmtPct } from './format.ts';
 import { formatThresholdActual } from './quantities.ts';
 
 const ICON: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', regression: '🔺', invalid: '⛔' };
@@ -77,27 +77,27 @@ function renderComparison(c: Comparison): string[] {
     rows.push([
       d.regressed ? '🔺' : '✅',
       d.metric,
-      d.baseline === null ? '-' : fmtCount(d.baseline),
-      fmtCount(d.candidate),
+      d.baseline === null ? '-' : formatCount(d.baseline),
+      formatCount(d.candidate),
       d.regressed ? 'worse' : '',
     ]);
   }
   for (const e of c.efficiency)
-    rows.push([e.regressed ? '🔺' : '✅', e.metric, fmtPct(e.baseline), fmtPct(e.candidate), fmtChange(e.change)]);
+    rows.push([e.regressed ? '🔺' : '✅', e.metric, formatPercent(e.baseline, 1), formatPercent(e.candidate, 1), formatChange(e.change)]);
   if (c.latency) {
     const l = c.latency;
     rows.push([
       l.regressed ? '🔺' : '✅',
       `${l.metric} (median of ${l.samples.candidate} s)`,
-      `${fmtNumber(l.baselineMedian, 1)} ms`,
-      `${fmtNumber(l.candidateMedian, 1)} ms`,
-      `${fmtChange(l.ratio.estimate - 1)} (CI ${fmtChange(l.ratio.lower - 1)}..${fmtChange(l.ratio.upper - 1)}, p=${l.test.p.toPrecision(2)})`,
+      `${formatFigure(l.baselineMedian, 1)} ms`,
+      `${formatFigure(l.candidateMedian, 1)} ms`,
+      `${formatChange(l.ratio.estimate - 1)} (CI ${formatChange(l.ratio.lower - 1)}..${formatChange(l.ratio.upper - 1)}, p=${l.test.p.toPrecision(2)})`,
     ]);
   }
   const out = [
     `#### Against ${escapeCell(c.baseline.label)}`,
     '',
-    `Baseline started ${c.baseline.startedAt} (floodgate ${c.baseline.toolVersion}); a regression needs p < ${c.options.alpha} and a change beyond ${fmtPct(c.options.noise, 0)}; counts compare strictly.`,
+    `Baseline started ${c.baseline.startedAt} (floodgate ${c.baseline.toolVersion}); a regression needs p < ${c.options.alpha} and a change beyond ${formatPercent(c.options.noise, 0)}; counts compare strictly.`,
     '',
     ...table(['', 'metric', 'baseline', 'this run', 'change'], rows),
   ];

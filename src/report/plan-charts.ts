@@ -1,4 +1,5 @@
-import { formatTps, type PlanReport } from '../planner/index.ts';
+import { formatTps } from '../core/index.ts';
+import type { PlanReport } from '../planner/index.ts';
 import type { ChartSpec } from './charts.ts';
 
 const SIZE = { width: 640, height: 260 } as const;

@@ -1,6 +1,16 @@
-import { formatBytes, formatDuration } from '../core/index.ts';
+import {
+  formatBytes,
+  formatDuration,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatPrice,
+  formatRange,
+  formatRate,
+  formatSpan,
+  formatTps,
+} from '../core/index.ts';
 import type { CampaignReport, PlanReport } from '../planner/index.ts';
-import { formatMoney, formatNumber, formatPercent, formatPrice, formatRange, formatRate, formatSpan, formatTps } from '../planner/index.ts';
 
 /**
  * A capacity plan laid out once as titled sections of lines and tables, so the terminal,

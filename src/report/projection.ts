@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { formatBinaryBytes, formatCount, formatElapsed, formatFigure } from '../core/index.ts';
 import { parseThresholdExpression, projectedFigureKey } from '../gate/index.ts';
 import type { ProjectedFigure, Projection } from '../planner/index.ts';
-import { fmtBytes, fmtCount, fmtDuration, fmtNumber } from './format.ts';
 import { escapeHtml, type PageChart, renderFigure, renderHtmlPage } from './html-page.ts';
 import { renderVegaLiteToSvg } from './vega-svg.ts';
 
@@ -13,10 +13,10 @@ import { renderVegaLiteToSvg } from './vega-svg.ts';
  */
 
 /** A figure's value in its unit: `410 MB`, `35 min 2 s`, `12.5`. */
-export function formatFigure(figure: Pick<ProjectedFigure, 'unit'>, value: number): string {
-  if (figure.unit === 'bytes') return fmtBytes(value);
-  if (figure.unit === 'ms') return fmtDuration(value);
-  return fmtNumber(value);
+export function formatProjected(figure: Pick<ProjectedFigure, 'unit'>, value: number): string {
+  if (figure.unit === 'bytes') return formatBinaryBytes(value);
+  if (figure.unit === 'ms') return formatElapsed(value);
+  return formatFigure(value);
 }
 
 const SHAPE_TEXT = { flat: 'flat', linear: 'linear', superlinear: 'worse than linear' } as const;
@@ -25,9 +25,9 @@ const SHAPE_TEXT = { flat: 'flat', linear: 'linear', superlinear: 'worse than li
 export function describeFit(figure: ProjectedFigure): string {
   const { fit } = figure;
   const per = (v: number) =>
-    figure.unit === 'bytes' ? `${fmtNumber(v / 1000, 1)} kB` : figure.unit === 'ms' ? `${fmtNumber(v, 2)} ms` : fmtNumber(v, 4);
+    figure.unit === 'bytes' ? `${formatFigure(v / 1000, 1)} kB` : figure.unit === 'ms' ? `${formatFigure(v, 2)} ms` : formatFigure(v, 4);
   const ci = `slope ${per(fit.line.slope)}/recipient, 95% CI [${per(fit.line.slopeCi[0])}, ${per(fit.line.slopeCi[1])}]`;
-  return `${SHAPE_TEXT[fit.shape]}, R² ${fmtNumber(fit.rSquared, 3)}; ${ci}`;
+  return `${SHAPE_TEXT[fit.shape]}, R² ${formatFigure(fit.rSquared, 3)}; ${ci}`;
 }
 
 /** One sentence per figure and size, with any bound it is judged against. */
@@ -38,8 +38,8 @@ export function projectionLines(p: Projection): string[] {
       const bounds = p.thresholds.filter((t) => t.label === at.label && projectedFigureKey(t.metric) === f.key);
       const judged = bounds.map((t) => ` against ${t.expression}: ${t.ok ? 'PASS' : 'FAIL'}`).join(',');
       lines.push(
-        `at ${fmtCount(at.recipients)} recipients (${at.label}) ${f.key} is projected at ${formatFigure(f, at.value)} ` +
-          `(95% ${formatFigure(f, at.low)} to ${formatFigure(f, at.high)}; ${SHAPE_TEXT[f.fit.shape]}, R² ${fmtNumber(f.fit.rSquared, 2)})${judged}`,
+        `at ${formatCount(at.recipients)} recipients (${at.label}) ${f.key} is projected at ${formatProjected(f, at.value)} ` +
+          `(95% ${formatProjected(f, at.low)} to ${formatProjected(f, at.high)}; ${SHAPE_TEXT[f.fit.shape]}, R² ${formatFigure(f.fit.rSquared, 2)})${judged}`,
       );
     }
   }
@@ -54,7 +54,7 @@ export function renderProjectionText(p: Projection): string {
     .filter((t) => !t.ok)
     .map((t) => {
       const f = p.figures.find((x) => projectedFigureKey(t.metric) === x.key);
-      const actual = t.actual === null ? '' : ` (projected ${f ? formatFigure(f, t.actual) : fmtNumber(t.actual)})`;
+      const actual = t.actual === null ? '' : ` (projected ${f ? formatProjected(f, t.actual) : formatFigure(t.actual)})`;
       return `  FAIL ${t.message}${actual}`;
     });
   const runs = p.runs
@@ -67,7 +67,7 @@ export function renderProjectionText(p: Projection): string {
 export function renderProjectionMarkdown(p: Projection): string {
   const out = [`## Projection: ${p.scenario} — ${p.status.toUpperCase()}`, ''];
   out.push(
-    `Runs at scales ${p.runs.map((r) => `${r.scale} (${fmtCount(r.recipients)} recipients, ${r.status.toUpperCase()})`).join(', ')}.`,
+    `Runs at scales ${p.runs.map((r) => `${r.scale} (${formatCount(r.recipients)} recipients, ${r.status.toUpperCase()})`).join(', ')}.`,
   );
   if (p.plan) out.push(`Plan: \`${p.plan}\`.`);
   out.push(
@@ -78,7 +78,7 @@ export function renderProjectionMarkdown(p: Projection): string {
   for (const f of p.figures) {
     for (const at of f.at) {
       out.push(
-        `| \`${f.key}\` | ${SHAPE_TEXT[f.fit.shape]} | ${fmtNumber(f.fit.rSquared, 3)} | ${escapeMd(describeFit(f).split('; ')[1] ?? '')} | ${at.label} | ${fmtCount(at.recipients)} | ${formatFigure(f, at.value)} | ${formatFigure(f, at.low)} to ${formatFigure(f, at.high)} |`,
+        `| \`${f.key}\` | ${SHAPE_TEXT[f.fit.shape]} | ${formatFigure(f.fit.rSquared, 3)} | ${escapeMd(describeFit(f).split('; ')[1] ?? '')} | ${at.label} | ${formatCount(at.recipients)} | ${formatProjected(f, at.value)} | ${formatProjected(f, at.low)} to ${formatProjected(f, at.high)} |`,
       );
     }
   }
@@ -86,7 +86,7 @@ export function renderProjectionMarkdown(p: Projection): string {
     out.push('', '| threshold | size | projected | result |', '| --- | --- | ---: | --- |');
     for (const t of p.thresholds) {
       const f = p.figures.find((x) => projectedFigureKey(t.metric) === x.key);
-      const actual = t.actual === null ? '-' : f ? formatFigure(f, t.actual) : fmtNumber(t.actual);
+      const actual = t.actual === null ? '-' : f ? formatProjected(f, t.actual) : formatFigure(t.actual);
       out.push(`| \`${t.metric}: ${escapeMd(t.expression)}\` | ${t.label} | ${actual} | ${t.ok ? 'PASS' : '**FAIL**'} |`);
     }
   }
@@ -186,7 +186,7 @@ export async function renderProjectionHtml(p: Projection): Promise<string> {
   const figures = p.figures.map((f, i) => renderFigure(charts[i] as PageChart, describeFit(f))).join('\n');
   const md = renderProjectionMarkdown(p);
   const body = `<h1>Projection: ${escapeHtml(p.scenario)}</h1>${banner}
-<p>Runs at scales ${escapeHtml(p.runs.map((r) => `${r.scale} (${fmtCount(r.recipients)} recipients)`).join(', '))}${p.plan ? `; plan ${escapeHtml(p.plan)}` : ''}.</p>
+<p>Runs at scales ${escapeHtml(p.runs.map((r) => `${r.scale} (${formatCount(r.recipients)} recipients)`).join(', '))}${p.plan ? `; plan ${escapeHtml(p.plan)}` : ''}.</p>
 <ul>${lines}</ul>${failed ? `<h2>Thresholds</h2><ul>${failed}</ul>` : ''}
 ${figures}
 ${p.warnings.length ? `<h2>Warnings</h2><ul>${p.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}

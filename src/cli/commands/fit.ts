@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError, type Issue } from '../../core/index.ts';
-import { fitUsl, formatNumber, formatPercent, formatTps, headroom, type UslPoint } from '../../planner/index.ts';
+import { formatNumber, formatPercent, formatTps, InputError, type Issue } from '../../core/index.ts';
+import { fitUsl, headroom, type UslPoint } from '../../planner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
 
