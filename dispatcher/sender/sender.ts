@@ -73,20 +73,43 @@ export function createSender(deps: SenderDeps) {
   };
   const stop = new AbortController();
   let wakeUp: (() => void) | undefined;
-  const wake = () => {
+  let wakeQueued = false;
+  const wakeNow = () => {
+    wakeQueued = false;
     const w = wakeUp;
     wakeUp = undefined;
     w?.();
   };
+  // Wakes are coalesced to the next check phase: every response that arrived in this I/O phase
+  // is handled first, then the loop sends all it may in one pass (one markSending for them all).
+  const wake = () => {
+    if (wakeQueued || !wakeUp) return;
+    wakeQueued = true;
+    setImmediate(wakeNow);
+  };
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (!Number.isFinite(ms)) {
+        // Only a response (or poke/close) ends this wait: no timer, no AbortController to pay for.
+        wakeUp = resolve;
+        return;
+      }
       const timer = new AbortController();
-      const done = () => {
-        timer.abort();
+      let settled = false;
+      const done = (early: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (wakeUp === onWake) wakeUp = undefined;
+        // Aborting builds a DOMException: only when a wake cut the sleep short.
+        if (early) timer.abort();
         resolve();
       };
-      wakeUp = done;
-      if (Number.isFinite(ms)) clock.sleep(ms, timer.signal).then(done, () => {});
+      const onWake = () => done(true);
+      wakeUp = onWake;
+      clock.sleep(ms, timer.signal).then(
+        () => done(false),
+        () => {},
+      );
     });
 
   const flush = () => {
@@ -159,10 +182,13 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
-  const dispatch = async (batch: Queued[]) => {
+  /** Counts a batch as in flight from the moment it is taken off the queue (renewals cover it). */
+  const reserve = (batch: Queued[]) => {
     inFlightRequests++;
     for (const q of batch) inFlightIds.add(q.row.id);
-    outbox.markSending(batch.map((q) => q.row.id));
+  };
+
+  const dispatch = async (batch: Queued[]) => {
     const units = batch.map(toUnit);
     const result = await client.send(units, { template: (batch[0] as Queued).campaign.template });
     const now = clock.now();
@@ -178,6 +204,27 @@ export function createSender(deps: SenderDeps) {
     wake();
   };
 
+  /**
+   * Sends the batches taken in one pass of the loop: their rows are marked inFlight in one
+   * statement (guarantee 3: before any of their requests leaves), then each request goes.
+   * One statement per pass rather than per request: for FCM (one message a request) a write
+   * per message was the dispatcher's largest single cost.
+   */
+  const launch = (ready: Queued[][]) => {
+    if (ready.length === 0) return;
+    const ids: number[] = [];
+    for (const batch of ready) for (const q of batch) ids.push(q.row.id);
+    outbox.markSending(ids);
+    for (const batch of ready) {
+      // A request that outlives close() (a stalled machine past the close deadline) finds the
+      // outbox closed: expected then, and not an unhandled rejection. Before close, errors surface.
+      void dispatch(batch).catch((error: unknown) => {
+        if (!stop.signal.aborted) throw error;
+      });
+    }
+    ready.length = 0;
+  };
+
   const takeBatch = (max: number): Queued[] => {
     const first = queue[head] as Queued;
     const batch: Queued[] = [];
@@ -188,16 +235,22 @@ export function createSender(deps: SenderDeps) {
   };
 
   const sendLoop = async () => {
+    const ready: Queued[][] = [];
+    // Before every wait, whatever this pass took leaves (launch), so nothing taken ever waits.
+    const pause = (ms: number) => {
+      launch(ready);
+      return wait(ms);
+    };
     while (!stop.signal.aborted) {
       const now = clock.now();
       refill(now);
       const queued = queue.length - head;
       if (queued === 0) {
-        await wait(settings.poll);
+        await pause(settings.poll);
         continue;
       }
       if (inFlightRequests >= provider.maxInFlight) {
-        await wait(Number.POSITIVE_INFINITY);
+        await pause(Number.POSITIVE_INFINITY);
         continue;
       }
       const first = queue[head] as Queued;
@@ -205,16 +258,15 @@ export function createSender(deps: SenderDeps) {
       while (n < client.maxBatch && head + n < queue.length && (queue[head + n] as Queued).campaign.id === first.campaign.id) n++;
       const delay = limiter.delay(n, now);
       if (delay > 0) {
-        await wait(Number.isFinite(delay) ? delay : settings.poll);
+        await pause(Number.isFinite(delay) ? delay : settings.poll);
         continue;
       }
       limiter.acquire(n, now);
-      // A request that outlives close() (a stalled machine past the close deadline) finds the
-      // outbox closed: expected then, and not an unhandled rejection. Before close, errors surface.
-      void dispatch(takeBatch(n)).catch((error: unknown) => {
-        if (!stop.signal.aborted) throw error;
-      });
+      const batch = takeBatch(n);
+      reserve(batch);
+      ready.push(batch);
     }
+    launch(ready);
   };
 
   const maintenanceLoop = async () => {
@@ -255,7 +307,7 @@ export function createSender(deps: SenderDeps) {
     /** Stops claiming, waits for requests in flight (up to the timeout), writes every outcome, releases the rest. */
     async close() {
       stop.abort();
-      wake();
+      wakeNow();
       await loops;
       const deadline = clock.now() + provider.timeout + 1000;
       while (inFlightRequests > 0 && clock.now() < deadline) await clock.sleep(10);
