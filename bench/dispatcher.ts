@@ -372,7 +372,11 @@ async function benchFcm(provider: Provider, spawnOptions: SpawnOptions) {
   };
 }
 
-/** `BENCH_ONLY=fcm`: just the FCM figures (printed, not written), for quick looks and profiles (`BENCH_CPU_PROF=dir`). */
+/**
+ * `BENCH_ONLY=fcm`: just the FCM figures, merged into reports/bench/dispatcher.json under
+ * `fcmOneMessagePerRequest` (other figures kept); for quick looks and profiles (`BENCH_CPU_PROF=dir`,
+ * printed only).
+ */
 async function fcmOnly() {
   const provider = await startProvider();
   try {
@@ -382,7 +386,18 @@ async function fcmOnly() {
     // BENCH_BASE_ENTRY=bundle.mjs: alternate runs with another build (a baseline in the same run).
     const base = process.env.BENCH_BASE_ENTRY;
     if (!base) {
-      console.log('fcm', await benchFcm(provider, { entry, nodeArgs }));
+      const fcm = await benchFcm(provider, { entry, nodeArgs });
+      console.log('fcm', fcm);
+      if (prof || SCALE !== 1) return;
+      let previous: Record<string, unknown> = {};
+      try {
+        previous = JSON.parse(readFileSync(OUT, 'utf8')) as Record<string, unknown>;
+      } catch {}
+      const os = await import('node:os');
+      const machine = { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() };
+      mkdirSync(join(OUT, '..'), { recursive: true });
+      writeFileSync(OUT, `${JSON.stringify({ ...previous, fcmOneMessagePerRequest: { ...fcm, machine, at: new Date().toISOString() } }, null, 2)}\n`);
+      console.log(`wrote fcmOneMessagePerRequest to ${OUT}`);
       return;
     }
     const n = scaled(100_000);

@@ -208,7 +208,8 @@ async function main() {
         cpuMsPer1000: a.requests > 0 ? Math.round((a.cpuMs / a.requests) * 1000 * 10) / 10 : null,
       };
     });
-    const artillery = await installArtillery();
+    // BENCH_SKIP_ARTILLERY=1: no npm install of Artillery (offline, or a quick run); recorded as skipped.
+    const artillery = process.env.BENCH_SKIP_ARTILLERY ? { skipped: 'BENCH_SKIP_ARTILLERY set' } : await installArtillery();
     if ('skipped' in artillery) {
       out.artillery = { skipped: artillery.skipped };
       console.log('artillery skipped:', artillery.skipped);

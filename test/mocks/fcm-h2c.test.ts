@@ -56,10 +56,10 @@ describe('FCM mock over h2c (HTTP/2 with prior knowledge) on the same port as HT
     const refused = await h2Post(session, path, message('device-x', 'k-x'));
     expect(refused.status).toBe(401);
     expect(refused.json).toMatchObject({ error: { status: 'UNAUTHENTICATED' } });
-    // HTTP/1.1 on the same URL still works, and both land in one ledger.
+    // HTTP/1.1 on the same URL still works, and both land in one ledger (the 401 is not admitted).
     const h1 = await post(`${started.urls.fcm}/v1/projects/p/messages:send`, message('device-99', 'k-99'), auth);
     expect(h1.status).toBe(200);
-    expect(started.mocks.providers.fcm?.stats()).toMatchObject({ admitted: 54, delivered: 52, deduplicated: 1, duplicates: 0 });
+    expect(started.mocks.providers.fcm?.stats()).toMatchObject({ admitted: 53, delivered: 52, deduplicated: 1, duplicates: 0 });
   });
 
   it('closes with an h2c session still open', async () => {
