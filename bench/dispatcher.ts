@@ -396,7 +396,10 @@ async function fcmOnly() {
       const os = await import('node:os');
       const machine = { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() };
       mkdirSync(join(OUT, '..'), { recursive: true });
-      writeFileSync(OUT, `${JSON.stringify({ ...previous, fcmOneMessagePerRequest: { ...fcm, machine, at: new Date().toISOString() } }, null, 2)}\n`);
+      writeFileSync(
+        OUT,
+        `${JSON.stringify({ ...previous, fcmOneMessagePerRequest: { ...fcm, machine, at: new Date().toISOString() } }, null, 2)}\n`,
+      );
       console.log(`wrote fcmOneMessagePerRequest to ${OUT}`);
       return;
     }
