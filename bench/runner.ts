@@ -6,7 +6,12 @@
  *   - constant 1,000/s and a ramp 100 -> 3,000/s over 30 s arrive within 1% of target in
  *     every full second, with p99 schedule lag <= 5 ms;
  *   - the highest constant arrival rate held within 1% in every full second (goal >= 5,000/s),
- *     and CPU milliseconds per 1,000 requests, for each tool.
+ *     and CPU milliseconds per 1,000 requests, for each tool. The climb has no ceiling: rates
+ *     double from the start until one is not held, then bisect between the highest held and the
+ *     lowest not held to 5%, within a time budget per tool (`BENCH_CLIMB_SECONDS`, default 240);
+ *   - the physical anchor: `wrk` (Debian package, C, one thread, closed loop) against the same
+ *     sink, median of 3 runs; floodgate's highest held open-model rate is quoted as a ratio to
+ *     wrk's req/s. Without wrk the figure is null and the reason is recorded.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -18,10 +23,15 @@ import { buildSchedule, type RateStage } from '../src/runner/schedule.ts';
 import { createRequestFactory } from '../src/runner/templates.ts';
 import { installArtillery, runArtillery } from './artillery.ts';
 import { type BenchSink, startBenchSink } from './sink.ts';
+import { findWrk, runWrk, type WrkRun } from './wrk.ts';
 
 const STEP_SECONDS = 5;
-const RATES = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000];
 const TOLERANCE = 0.01;
+/** Time each tool's climb may take; a climb cut short says so (`stoppedBy`). */
+const CLIMB_BUDGET_MS = Number(process.env.BENCH_CLIMB_SECONDS ?? 240) * 1000;
+/** The bisection stops when the highest held and the lowest not held rates are this close. */
+const RESOLUTION = 0.05;
+const WRK_RUNS = 3;
 
 interface StepFigures {
   rate: number;
@@ -74,9 +84,17 @@ async function autocannonRun(sink: BenchSink, rate: number, seconds: number) {
   return { counts, requests: result.requests.total, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function stepUp(name: string, rates: number[], one: (rate: number) => Promise<Omit<StepFigures, 'rate' | 'held' | 'maxDeviation'>>) {
+/**
+ * Climbs to the highest rate a tool holds, with no ceiling: from `start` the rate doubles while
+ * held; then it bisects between the highest held and the lowest not held until they are within
+ * {@link RESOLUTION} (rounded to 100/s). If `start` itself is not held it halves instead. The
+ * climb stops early when {@link CLIMB_BUDGET_MS} is spent.
+ */
+async function climb(name: string, start: number, one: (rate: number) => Promise<Omit<StepFigures, 'rate' | 'held' | 'maxDeviation'>>) {
   const steps: StepFigures[] = [];
-  for (const rate of rates) {
+  const started = Date.now();
+  const inBudget = () => Date.now() - started < CLIMB_BUDGET_MS;
+  const attempt = async (rate: number) => {
     const r = await one(rate);
     const maxDeviation = deviation(r.perSecond, () => rate, STEP_SECONDS - 1);
     const held = maxDeviation <= TOLERANCE && (r.dropped ?? 0) === 0;
@@ -84,11 +102,63 @@ async function stepUp(name: string, rates: number[], one: (rate: number) => Prom
     console.log(
       `${name} ${rate}/s: worst second off by ${(maxDeviation * 100).toFixed(2)}%, cpu ${r.cpuMsPer1000} ms/1000 req${held ? '' : '  (not held)'}`,
     );
-    if (!held) break;
+    return held;
+  };
+  let held: number | null = null;
+  let notHeld: number | null = null;
+  for (let rate = start; inBudget(); rate *= 2) {
+    if (await attempt(rate)) held = rate;
+    else {
+      notHeld = rate;
+      break;
+    }
   }
-  const heldSteps = steps.filter((s) => s.held);
-  const best = heldSteps[heldSteps.length - 1];
-  return { steps, maxHeldRate: best?.rate ?? null, cpuMsPer1000AtMax: best?.cpuMsPer1000 ?? null };
+  // The start was not held: halve until a rate is (down to 100/s).
+  while (held === null && notHeld !== null && notHeld > 100 && inBudget()) {
+    const rate = Math.max(100, Math.round(notHeld / 2));
+    if (await attempt(rate)) held = rate;
+    else notHeld = rate;
+  }
+  while (held !== null && notHeld !== null && (notHeld - held) / held > RESOLUTION && inBudget()) {
+    const mid = Math.round((held + notHeld) / 200) * 100;
+    if (mid <= held || mid >= notHeld) break;
+    if (await attempt(mid)) held = mid;
+    else notHeld = mid;
+  }
+  const best = steps.find((s) => s.held && s.rate === held);
+  const resolved = held !== null && notHeld !== null && (notHeld - held) / held <= RESOLUTION;
+  return {
+    steps,
+    maxHeldRate: held,
+    lowestNotHeldRate: notHeld,
+    stoppedBy: resolved ? 'resolution' : inBudget() ? 'bracket cannot be split further' : 'time budget',
+    cpuMsPer1000AtMax: best?.cpuMsPer1000 ?? null,
+  };
+}
+
+/** wrk against the sink, {@link WRK_RUNS} times: the median req/s is the anchor; null (with the reason) without wrk. */
+async function wrkAnchor(sink: BenchSink) {
+  const found = findWrk();
+  if ('skipped' in found) {
+    console.log('wrk skipped:', found.skipped);
+    return { skipped: found.skipped, requestsPerSecond: null };
+  }
+  const runs: (WrkRun & { sinkArrivals: number })[] = [];
+  for (let i = 0; i < WRK_RUNS; i++) {
+    await sink.reset();
+    const run = await runWrk(found.bin, sink.url, STEP_SECONDS);
+    runs.push({ ...run, sinkArrivals: (await sink.counts()).total });
+    console.log(`wrk run ${i + 1}: ${run.requestsPerSecond} req/s, cpu ${run.cpuMsPer1000} ms/1000 req, ${run.errors} errors`);
+  }
+  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  const median = sorted[Math.floor(sorted.length / 2)] as WrkRun;
+  return {
+    command: `wrk -t1 -c64 -d${STEP_SECONDS}s <sink>`,
+    model: 'closed loop: each connection sends its next request when the last is answered',
+    runs,
+    requestsPerSecond: median.requestsPerSecond,
+    cpuMsPer1000: median.cpuMsPer1000,
+  };
 }
 
 async function main() {
@@ -97,7 +167,7 @@ async function main() {
     bench: 'runner',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadavg() },
-    method: `one run; sink in its own process on 127.0.0.1 counts arrivals per full second from the first arrival; a rate is held when every full second of a ${STEP_SECONDS} s step (the last second, partial, excluded) is within ${TOLERANCE * 100}% and nothing was dropped; step-ups stop at the first rate not held`,
+    method: `one run; sink in its own process on 127.0.0.1 counts arrivals per full second from the first arrival; a rate is held when every full second of a ${STEP_SECONDS} s step (the last second, partial, excluded) is within ${TOLERANCE * 100}% and nothing was dropped; rates double from 1,000/s until one is not held, then bisect to ${RESOLUTION * 100}% (at most ${CLIMB_BUDGET_MS / 1000} s a tool); wrk (closed loop) against the same sink is the physical anchor`,
   };
   try {
     // Claim 1: constant 1,000/s for 10 s.
@@ -121,7 +191,7 @@ async function main() {
     };
     console.log('floodgate ramp 100->3000/s', { ...(out.ramp100to3000 as object), perSecond: undefined });
     // Claim 3: highest rate held, each tool.
-    out.floodgate = await stepUp('floodgate', RATES, async (rate) => {
+    out.floodgate = await climb('floodgate', 1000, async (rate) => {
       const f = await floodgate(sink, [{ duration: STEP_SECONDS * 1000, rate }]);
       const requests = f.totals.requests;
       return {
@@ -131,19 +201,20 @@ async function main() {
         dropped: f.totals.dropped,
       };
     });
-    out.autocannon = await stepUp('autocannon', RATES, async (rate) => {
+    out.autocannon = await climb('autocannon', 1000, async (rate) => {
       const a = await autocannonRun(sink, rate, STEP_SECONDS);
       return {
         perSecond: a.counts.slice(0, STEP_SECONDS),
         cpuMsPer1000: a.requests > 0 ? Math.round((a.cpuMs / a.requests) * 1000 * 10) / 10 : null,
       };
     });
-    const artillery = await installArtillery();
+    // BENCH_SKIP_ARTILLERY=1: no npm install of Artillery (offline, or a quick run); recorded as skipped.
+    const artillery = process.env.BENCH_SKIP_ARTILLERY ? { skipped: 'BENCH_SKIP_ARTILLERY set' } : await installArtillery();
     if ('skipped' in artillery) {
       out.artillery = { skipped: artillery.skipped };
       console.log('artillery skipped:', artillery.skipped);
     } else {
-      out.artillery = await stepUp('artillery', [500, 1000, 2000, 3000, 5000], async (rate) => {
+      out.artillery = await climb('artillery', 500, async (rate) => {
         await sink.reset();
         const a = await runArtillery(artillery.bin, sink.url, rate, STEP_SECONDS);
         const { counts, total } = await sink.counts();
@@ -154,11 +225,16 @@ async function main() {
         };
       });
     }
+    const wrk = await wrkAnchor(sink);
+    out.wrk = wrk;
     const f = out.floodgate as { maxHeldRate: number | null; cpuMsPer1000AtMax: number | null };
     const a = out.autocannon as { maxHeldRate: number | null; cpuMsPer1000AtMax: number | null };
+    const ratio = (x: number | null, y: number | null) => (x && y ? Math.round((x / y) * 1000) / 1000 : null);
     out.ratios = {
-      maxHeldRateFloodgateOverAutocannon: f.maxHeldRate && a.maxHeldRate ? Math.round((f.maxHeldRate / a.maxHeldRate) * 100) / 100 : null,
-      note: 'autocannon is the baseline measured in the same run; its overallRate is a per-connection quota reset each second, so it is not an open model',
+      maxHeldRateFloodgateOverAutocannon: ratio(f.maxHeldRate, a.maxHeldRate),
+      maxHeldRateFloodgateOverWrk: ratio(f.maxHeldRate, wrk.requestsPerSecond),
+      maxHeldRateAutocannonOverWrk: ratio(a.maxHeldRate, wrk.requestsPerSecond),
+      note: 'autocannon is the baseline measured in the same run; its overallRate is a per-connection quota reset each second, so it is not an open model. wrk is closed-loop (as fast as the sink answers): the ceiling any generator on this machine could reach against this sink',
     };
   } finally {
     await sink.close();

@@ -3,6 +3,7 @@ import type { ProviderStats } from '../src/core/index.ts';
 import { type Clock, createRng, type Rng, systemClock } from '../src/core/index.ts';
 import { adminPlugin } from './admin.ts';
 import { type MocksConfigInput, type ProviderConfig, type ProviderKind, parseMocksConfig } from './config.ts';
+import { serveH2c } from './h2c.ts';
 import type { Journal } from './journal.ts';
 import { MOCK_KINDS } from './kinds/index.ts';
 import type { DuplicateLedger } from './ledger.ts';
@@ -63,6 +64,8 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
   app.register(adminPlugin, { runtimes, metrics, token: parsed.token });
   // firebase-admin's fixed paths: the FCM provider at the root too (sdk-root.ts).
   app.register(sdkRootPlugin, { runtimes });
+  // The same port speaks h2c (HTTP/2 with prior knowledge) too, as FCM's endpoint speaks HTTP/2.
+  const h2c = serveH2c(app.server, app.routing as never);
 
   const providers: Record<string, MockProvider> = {};
   for (const runtime of runtimes.values()) {
@@ -100,6 +103,7 @@ export function createMockProviders(config: MocksConfigInput = {}, options: Mock
     },
     async close() {
       await Promise.all([...runtimes.values()].map((r) => r.callbacks?.close()));
+      h2c.close();
       await app.close();
     },
   };

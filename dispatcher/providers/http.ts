@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { createH2cClient } from './h2c.ts';
 import type { BatchResult, SendUnit, UnitResult } from './types.ts';
 
 /** A provider's response, read in full (bodies are small). */
@@ -14,23 +15,69 @@ export interface WireClient {
   close(): Promise<void>;
 }
 
-/** Creates an undici pool: one connection per concurrent request, timeouts on headers and body. */
+/**
+ * Creates an undici pool: one connection per concurrent request, timeouts on headers and body.
+ * A base URL `h2c://host:port/...` is spoken as HTTP/2 with prior knowledge instead (h2c.ts).
+ */
 export function createWireClient(baseUrl: string, connections: number, timeoutMs: number): WireClient {
   const url = new URL(baseUrl);
+  if (url.protocol === 'h2c:') return createH2cClient(baseUrl, timeoutMs);
   const prefix = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   return {
-    async post(path, headers, body) {
-      const res = await pool.request({
-        method: 'POST',
-        path: `${prefix}${path}`,
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
+    post(path, headers, body) {
+      // pool.dispatch with a plain handler rather than pool.request: no body stream, no abort
+      // signal plumbing per request (for FCM, one message a request, those were most of the
+      // client's cost). Timeouts and errors are undici's own, with its error codes.
+      return new Promise<WireResponse>((resolve, reject) => {
+        let status = 0;
+        let responseHeaders: WireResponse['headers'] = {};
+        const chunks: Buffer[] = [];
+        pool.dispatch(
+          {
+            method: 'POST',
+            path: `${prefix}${path}`,
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify(body),
+          },
+          {
+            // undici's own (legacy) handler interface: what its HTTP/1.1 client calls directly,
+            // without the adapter the newer interface goes through.
+            onConnect() {},
+            onHeaders(statusCode, rawHeaders) {
+              status = statusCode;
+              responseHeaders = toHeaders(rawHeaders);
+              return true;
+            },
+            onData(chunk) {
+              chunks.push(chunk);
+              return true;
+            },
+            onComplete() {
+              const text = chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
+              resolve({ status, headers: responseHeaders, text });
+            },
+            onError(error) {
+              reject(error);
+            },
+          },
+        );
       });
-      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     },
     close: () => pool.close(),
   };
+}
+
+/** Raw header pairs as undici hands them to a handler, as an object of lower-cased names. */
+function toHeaders(raw: Buffer[]): WireResponse['headers'] {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    const value = String(raw[i + 1]);
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return headers;
 }
 
 /** Reads a header as one string. */
