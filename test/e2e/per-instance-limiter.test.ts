@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Series } from '../../src/core/result.ts';
 import { freshStore, postgresUnavailable } from '../dispatcher/store-drivers.ts';
+import { cli } from '../helpers/cli.ts';
 import {
   type DispatcherProcess,
   E2E_TOKEN,
@@ -125,6 +127,83 @@ describe.skipIf(unavailable !== undefined)('several dispatcher instances sharing
     expect(j.code).toBe(0);
     expect(j.text.split('\n')[0]).toMatch(/^PASS: /);
   });
+});
+
+/**
+ * `system.dispatcherInstances`: a scenario starts the embedded reference dispatcher as N
+ * processes on one PostgreSQL outbox behind a round-robin front, whose `/metrics` labels each
+ * instance's series, so result.json has every instance's rate and memory beside the provider's.
+ */
+function embeddedScenario(db: string | undefined, instances: number): string {
+  return [
+    'name: embedded-instances',
+    'system:',
+    `  providers: { alimtalk: { kind: alimtalk, tps: ${TPS}, overLimit: brownout, latency: { median: 20ms, p99: 60ms } } }`,
+    `  dispatcherInstances: ${instances}`,
+    ...(db ? [`  dispatcherConfig: { db: "${db}" }`] : []),
+    'load:',
+    `  - campaign: { name: welcome, channel: alimtalk, recipients: 600, template: welcome, params: { name: Kim }, poll: 500ms, deadline: 20s }`,
+    'monitors:',
+    '  interval: 500ms',
+    '  prometheus: [ { name: dispatcher, url: /metrics, series: [floodgate_dispatcher_sent_per_second, { metric: floodgate_dispatcher_process_resident_memory_bytes, as: rss }] } ]',
+    'timeouts: { campaign: 30s }',
+    'tolerances: { lagInvalid: 250ms }',
+    '',
+  ].join('\n');
+}
+
+describe('system.dispatcherInstances', () => {
+  it('refuses several instances without a PostgreSQL outbox, naming the field', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'fg-instances-bad-'));
+    try {
+      const file = join(d, 'bad.yaml');
+      await writeFile(file, embeddedScenario(undefined, 2));
+      const run = await cli(['run', file, '--out', join(d, 'out')]);
+      expect(run.code).toBe(4);
+      expect(run.err).toMatch(/system\.dispatcherInstances/);
+      expect(run.err).toMatch(/set system\.dispatcherConfig\.db to a PostgreSQL URL/);
+      expect(run.err).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(unavailable !== undefined)(
+    'runs 2 embedded instances on PostgreSQL: PASS, and each instance has its own rate and memory series',
+    RUN,
+    async () => {
+      const store = await freshStore('postgres', '');
+      drops.push(store.drop);
+      const d = await mkdtemp(join(tmpdir(), 'fg-instances-'));
+      try {
+        const file = join(d, 'embedded-instances.yaml');
+        await writeFile(file, embeddedScenario(store.db, 2));
+        const run = await cli(['run', file, '--out', join(d, 'out')]);
+        expect(run.code, `${run.out}${run.err}`).toBe(0);
+        const result = JSON.parse(await readFile(join(d, 'out', 'result.json'), 'utf8')) as {
+          series: Series[];
+          providers: Record<string, { admitted: number; maxPerSecondWindow: number }>;
+        };
+        expect(result.providers.alimtalk?.admitted).toBe(600);
+        expect(result.providers.alimtalk?.maxPerSecondWindow).toBeLessThanOrEqual(TPS);
+        for (const name of ['dispatcher.floodgate_dispatcher_sent_per_second', 'dispatcher.rss']) {
+          const instances = result.series.filter((s) => s.name === name && s.points.length > 0).map((s) => s.labels.instance);
+          expect(new Set(instances), name).toEqual(new Set(['1', '2']));
+        }
+        // Both processes sent: the campaign was split between them.
+        const peak = (i: string) =>
+          Math.max(
+            ...result.series
+              .filter((s) => s.name === 'dispatcher.floodgate_dispatcher_sent_per_second' && s.labels.instance === i)
+              .flatMap((s) => s.points.map((p) => p[1])),
+          );
+        expect(peak('1')).toBeGreaterThan(0);
+        expect(peak('2')).toBeGreaterThan(0);
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 if (unavailable) {
