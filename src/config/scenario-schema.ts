@@ -271,8 +271,30 @@ const System = z
     token: z.string().min(8).default(SCENARIO_DEFAULTS.token),
     /** Extra configuration for the embedded reference dispatcher (merged over what floodgate derives). */
     dispatcherConfig: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The embedded reference dispatcher as this many processes on one PostgreSQL outbox
+     * (`dispatcherConfig.db: postgres://...`), behind a round-robin front; default 1.
+     */
+    dispatcherInstances: z.number().int().min(1).max(16).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.dispatcherInstances ?? 1) === 1) return;
+    const db = s.dispatcherConfig?.db;
+    if (s.dispatcher !== 'embedded') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dispatcherInstances'],
+        message: 'runs the embedded reference dispatcher: `dispatcher` must be `embedded`',
+      });
+    } else if (typeof db !== 'string' || !/^postgres(ql)?:\/\//i.test(db)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dispatcherInstances'],
+        message: `${s.dispatcherInstances} instances share one outbox: set system.dispatcherConfig.db to a PostgreSQL URL (postgres://...)`,
+      });
+    }
+  });
 
 const PrometheusName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name');
 

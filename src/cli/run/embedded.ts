@@ -2,6 +2,7 @@ import { createDispatcher, parseDispatcherConfig } from '../../../dispatcher/ind
 import { createMockProviders, type ProviderConfig as ParsedProviderConfig, ProviderConfig } from '../../../mock-providers/index.ts';
 import { parseConfigObject } from '../../core/index.ts';
 import type { StartEmbeddedSystem } from '../../runner/index.ts';
+import { startDispatcherInstances } from './embedded-instances.ts';
 
 /**
  * Starts floodgate's mock providers from `scenario.system.providers` (each entry is a mock
@@ -9,7 +10,9 @@ import type { StartEmbeddedSystem } from '../../runner/index.ts';
  * user's dispatcher, the reference dispatcher in front of them: one account per mock, named
  * like it, sending to the mock's URL (paced at the mock's `tps` when it has one), with an
  * in-memory outbox. `system.dispatcherConfig` is merged over that (its `providers` per name).
- * A mock with `callbacks` reports back to the dispatcher's `/v1/reports/<name>`.
+ * A mock with `callbacks` reports back to the dispatcher's `/v1/reports/<name>`. With
+ * `system.dispatcherInstances: N` (N > 1) the dispatcher is N processes on the PostgreSQL outbox
+ * `dispatcherConfig.db` behind a round-robin front whose `/metrics` labels each instance's series.
  */
 export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) => {
   // One provider config, parsed once with the mocks' own defaults and handed to both the mock and
@@ -39,9 +42,12 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
         ...(Object.hasOwn(extraProviders, name) ? extraProviders[name] : {}),
       };
     }
-    const config = parseDispatcherConfig({ db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts });
-    const dispatcher = createDispatcher(config);
-    const targetUrl = (await dispatcher.listen()).replace(/\/+$/, '');
+    const input = { db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts };
+    const config = parseDispatcherConfig(input);
+    const instances = system.dispatcherInstances ?? 1;
+    // One process in this one; several as processes of their own on one PostgreSQL outbox.
+    const dispatcher = instances > 1 ? await startDispatcherInstances({ ...input, port: 0 }, instances) : createDispatcher(config);
+    const targetUrl = ('instances' in dispatcher ? dispatcher.url : await dispatcher.listen()).replace(/\/+$/, '');
     for (const [name, mock] of Object.entries(mockConfigs)) {
       const raw = system.providers[name] as Record<string, unknown>;
       // Any kind with delivery reports (a `callbacks` key in its mock config) reports to the dispatcher.
