@@ -80,6 +80,10 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Four files at once on two cores: most integration files wait on sockets, timers and child
+    // processes (a campaign paced at a provider's limit), not on the CPU; one file a core made the
+    // suite the sum of those waits (over 20 minutes).
+    maxWorkers: 4,
     // An unhandled error or rejection anywhere fails the run (this is vitest's default; stated
     // so nobody turns it off to get a green run).
     dangerouslyIgnoreUnhandledErrors: false,
