@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Frozen, type LoadStep, type PhasesStep, rateValue, type Scenario, SEARCH_DEFAULTS } from '../../config/index.ts';
-import { InputError, parseDuration, parsePercent, systemClock } from '../../core/index.ts';
-import { buildThresholds, buildVerdict, evaluateThresholds, renderVerdictText, stampVerdict, type Threshold } from '../../gate/index.ts';
+import { InputError, parseDuration, parsePercent } from '../../core/index.ts';
+import { buildThresholds, buildVerdict, renderVerdictText, type Threshold } from '../../gate/index.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
@@ -9,8 +9,8 @@ import { writeReportFiles } from '../report-files.ts';
 import { loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter } from '../run/progress.ts';
 import { runDirectory } from '../run/repetitions.ts';
+import { scenarioRunOptions } from '../run/run-options.ts';
 import { RUN_WIRING, type RunWiring } from '../run/wiring.ts';
-import { VERSION } from '../version.ts';
 
 const USAGE = `Usage: floodgate capacity <scenario.yaml> [options]
 
@@ -189,17 +189,10 @@ export function createCapacityCommand(wiring: RunWiring = RUN_WIRING): Command {
       const progress = createProgressWriter(io.stderr);
       let result: Awaited<ReturnType<typeof runScenario>>;
       try {
-        result = await runScenario(scenario, {
-          clock: systemClock,
-          signal: io.signal,
-          meta: { toolVersion: VERSION, gitCommit: null, scenarioFile: file, scenarioHash: loaded.hash, scale },
-          ...(values.target ? { target: values.target } : {}),
-          ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
-          evaluate: (r) => evaluateThresholds(thresholds, r),
-          judge: (r) => stampVerdict(r).verdict,
-          cpuUsage: () => process.cpuUsage(),
-          onProgress: (p) => progress.update(p),
-        });
+        result = await runScenario(
+          scenario,
+          scenarioRunOptions({ io, wiring, file, target: values.target }, loaded, scale, thresholds, (p) => progress.update(p)),
+        );
       } finally {
         progress.done();
       }

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfigFile, parseYamlSource } from '../../config/index.ts';
 import { PlanSchema } from '../../config/plan-schema.ts';
-import { InputError, type Result, systemClock } from '../../core/index.ts';
-import { evaluateProjectedThresholds, evaluateThresholds, readResultFile, stampVerdict, type Threshold } from '../../gate/index.ts';
+import { InputError, type Result } from '../../core/index.ts';
+import { evaluateProjectedThresholds, readResultFile, type Threshold } from '../../gate/index.ts';
 import { buildPlan, buildProjection, type GrowthReport, type Projection } from '../../planner/index.ts';
 import { renderProjectionHtml, renderProjectionMarkdown, renderProjectionText } from '../../report/projection.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
@@ -12,8 +11,8 @@ import { parseCommandArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
 import { type LoadedScenario, loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter } from '../run/progress.ts';
+import { scenarioRunOptions } from '../run/run-options.ts';
 import { RUN_WIRING, type RunWiring } from '../run/wiring.ts';
-import { VERSION } from '../version.ts';
 
 const USAGE = `Usage: floodgate project <scenario.yaml> --scales 0.01,0.03,0.05,0.1 [options]
 
@@ -105,18 +104,6 @@ function seriesUnits(loaded: LoadedScenario): Record<string, 'bytes' | 'number'>
   return units;
 }
 
-function gitCommit(cwd: string): string | null {
-  try {
-    return (
-      execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
-        .toString()
-        .trim() || null
-    );
-  } catch {
-    return null;
-  }
-}
-
 /** Options every run shares (the command's flags and wiring). */
 interface RunContext {
   io: CliIo;
@@ -127,23 +114,13 @@ interface RunContext {
 }
 
 async function runAtScale(ctx: RunContext, loaded: LoadedScenario, scale: number): Promise<Result> {
-  const { io, wiring } = ctx;
+  const { io } = ctx;
   const progress = createProgressWriter(io.stderr);
   try {
-    return await runScenario(loaded.scenario, {
-      clock: systemClock,
-      signal: io.signal,
-      meta: { toolVersion: VERSION, gitCommit: gitCommit(io.cwd), scenarioFile: ctx.file, scenarioHash: loaded.hash, scale },
-      ...(ctx.target ? { target: ctx.target } : {}),
-      ...(ctx.mocks ? { mocks: ctx.mocks } : {}),
-      ...(io.env.FLOODGATE_MOCK_TOKEN ? { mocksToken: io.env.FLOODGATE_MOCK_TOKEN } : {}),
-      ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
-      ...(wiring.fit ? { fit: wiring.fit } : {}),
-      evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
-      judge: (r) => stampVerdict(r).verdict,
-      cpuUsage: () => process.cpuUsage(),
-      onProgress: (p) => progress.update(p),
-    });
+    return await runScenario(
+      loaded.scenario,
+      scenarioRunOptions(ctx, loaded, scale, loaded.thresholds, (p) => progress.update(p)),
+    );
   } finally {
     progress.done();
   }

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
-import { InputError, type Result, RunInvalidError, systemClock } from '../../core/index.ts';
+import { InputError, type Result, RunInvalidError } from '../../core/index.ts';
 import { buildVerdict, checkSameScenario, compareWithBaseline, evaluateThresholds, stampVerdict } from '../../gate/index.ts';
 import { renderVerdictWithUnits } from '../../report/index.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
@@ -13,6 +12,7 @@ import { notStartedResult } from '../run/invalid-result.ts';
 import { loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter, progressContextOf } from '../run/progress.ts';
 import { pickRepresentative, type Repetition, runDirectory, writeRepetition } from '../run/repetitions.ts';
+import { gitCommit, scenarioRunOptions } from '../run/run-options.ts';
 import { RUN_WIRING, type RunWiring } from '../run/wiring.ts';
 import { VERSION } from '../version.ts';
 
@@ -61,18 +61,6 @@ Exit codes: 0 pass, 1 thresholds or correctness checks failed, 2 regression agai
 3 run invalid (target unreachable, generator saturated, aborted), 4 bad scenario or arguments.
 `;
 
-function gitCommit(cwd: string): string | null {
-  try {
-    return (
-      execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
-        .toString()
-        .trim() || null
-    );
-  } catch {
-    return null;
-  }
-}
-
 /** Builds the `run` command with its wiring (the embedded system, the USL fit, plan values). */
 export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
   return {
@@ -113,21 +101,12 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         const progress = createProgressWriter(io.stderr, { env: io.env, context: progressContextOf(loaded.scenario) });
         const startedAt = Date.now();
         try {
-          const result = await runScenario(loaded.scenario, {
-            clock: systemClock,
-            signal: io.signal,
-            meta: { toolVersion: VERSION, gitCommit: gitCommit(io.cwd), scenarioFile: file, scenarioHash: loaded.hash, scale },
-            ...(values.target ? { target: values.target } : {}),
-            ...(values.mocks ? { mocks: values.mocks } : {}),
-            ...(io.env.FLOODGATE_MOCK_TOKEN ? { mocksToken: io.env.FLOODGATE_MOCK_TOKEN } : {}),
-            ...(wiring.startEmbedded ? { startEmbedded: wiring.startEmbedded } : {}),
-            ...(wiring.fit ? { fit: wiring.fit } : {}),
-            evaluate: (r) => evaluateThresholds(loaded.thresholds, r),
-            // result.json carries the gate's verdict, so `floodgate gate result.json` says the same.
-            judge: (r) => stampVerdict(r).verdict,
-            cpuUsage: () => process.cpuUsage(),
-            onProgress: (p) => progress.update(p),
-          });
+          const result = await runScenario(
+            loaded.scenario,
+            scenarioRunOptions({ io, wiring, file, target: values.target, mocks: values.mocks }, loaded, scale, loaded.thresholds, (p) =>
+              progress.update(p),
+            ),
+          );
           return result;
         } catch (error) {
           // An unreachable target or mock still leaves a result.json and junit.xml, marked INVALID.
