@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DispatcherConfig } from '../../dispatcher/index.ts';
+import { checkAccounts, DispatcherConfigObject } from '../../dispatcher/index.ts';
 import { loadConfigFile } from '../../src/config/index.ts';
 
 /** As `floodgate dispatcher --config` reads a file: the token may come from FLOODGATE_DISPATCHER_TOKEN instead. */
-const DispatcherConfigFile = DispatcherConfig.extend({ token: DispatcherConfig.shape.token.optional() });
+const DispatcherConfigFile = DispatcherConfigObject.extend({ token: DispatcherConfigObject.shape.token.optional() }).superRefine(
+  checkAccounts,
+);
 
 describe('deploy/dispatcher.yaml', () => {
   it('validates against the dispatcher schema and reaches every mock it names', async () => {
