@@ -9,7 +9,8 @@ describe('mocks.yaml schema', () => {
     const readme = readFileSync(new URL('../../mock-providers/README.md', import.meta.url), 'utf8');
     const example = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1] as string;
     const config = validateSource(MocksConfig, parseYamlSource(example, 'README.md'));
-    expect(Object.keys(config.providers)).toEqual(['kakao', 'push', 'mail', 'grid']);
+    expect(Object.keys(config.providers)).toEqual(['kakao', 'text', 'push', 'mail', 'grid']);
+    expect(config.providers.text).toMatchObject({ kind: 'sms', tps: 300, sendNos: ['15880000'] });
     expect(config.providers.push).toMatchObject({ kind: 'fcm', tps: 10_000, window: 60_000 });
     expect(config.providers.kakao).toMatchObject({
       latency: { median: 40, p99: 200 },
@@ -25,6 +26,7 @@ describe('mocks.yaml schema', () => {
       ['ses', 'ses', 14],
       ['sendgrid', 'sendgrid', 600],
       ['alimtalk', 'alimtalk', 200],
+      ['sms', 'sms', 300],
     ]);
   });
 

@@ -23,8 +23,8 @@ const STORIES = [
 ] as const;
 
 describe('the five story scenarios', () => {
-  it('ships exactly the quickstart and the five stories', () => {
-    expect(files.sort()).toEqual(['quickstart.yaml', ...STORIES.map((s) => s.file)].sort());
+  it('ships exactly the quickstart, the five stories and the SMS-fallback example', () => {
+    expect(files.sort()).toEqual(['quickstart.yaml', 'alimtalk-sms-fallback.yaml', ...STORIES.map((s) => s.file)].sort());
   });
 
   it.each(STORIES)('$file: a two-line story header, its plan, its campaign at full size, every threshold valid', async (story) => {
