@@ -85,6 +85,8 @@ export const SERIAL = [
   'test/dispatcher/crash-pg.test.ts',
   'test/dispatcher/instances-pg.test.ts',
   'test/dispatcher/processes.test.ts',
+  'test/e2e/bad-dispatchers.test.ts',
+  'test/e2e/own-dispatcher-smoke.test.ts',
   'test/e2e/per-instance-limiter.test.ts',
   'test/scenarios/end-to-end.test.ts',
 ];

@@ -90,13 +90,19 @@ async function crashRun(dedupe: boolean, seed: string) {
 
 const postgres = (await driversToRun()).includes('postgres');
 describe.skipIf(!postgres)(`crash safety on PostgreSQL (${KILLS} SIGKILLs of random instances out of ${INSTANCES})`, () => {
-  it('loses none and delivers each recipient exactly once when the provider dedupes client keys', { timeout: 400_000 }, async () => {
-    const { done, deliveries, uncertain } = await crashRun(true, 'pg-crash-dedupe');
-    expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
-    expect(deliveries.size).toBe(RECIPIENTS);
-    expect([...deliveries.values()].filter((n) => n !== 1)).toEqual([]);
+  it('loses none and delivers each recipient exactly once when the provider dedupes client keys', { timeout: 900_000 }, async () => {
+    // On a starved machine all ten kills can land between requests: such a run holds but proves
+    // nothing, so up to three runs (new seeds), each checked, until one had kills mid-flight.
+    let uncertainRows = 0;
+    for (let attempt = 0; attempt < 3 && uncertainRows === 0; attempt++) {
+      const { done, deliveries, uncertain } = await crashRun(true, `pg-crash-dedupe${attempt === 0 ? '' : `-${attempt}`}`);
+      expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
+      expect(deliveries.size).toBe(RECIPIENTS);
+      expect([...deliveries.values()].filter((n) => n !== 1)).toEqual([]);
+      uncertainRows = uncertain.size;
+    }
     // The kills must have hit rows mid-flight, or this test proves nothing.
-    expect(uncertain.size).toBeGreaterThan(0);
+    expect(uncertainRows).toBeGreaterThan(0);
   });
 
   it('without provider dedupe loses none, and every duplicate is a row flagged uncertain', { timeout: 400_000 }, async () => {
