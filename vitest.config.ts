@@ -88,6 +88,7 @@ export const SERIAL = [
   'test/e2e/bad-dispatchers.test.ts',
   'test/e2e/own-dispatcher-smoke.test.ts',
   'test/e2e/per-instance-limiter.test.ts',
+  'test/e2e/projection-story1.test.ts',
   'test/scenarios/end-to-end.test.ts',
 ];
 
