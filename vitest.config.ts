@@ -11,6 +11,7 @@ export const INTEGRATION = [
   // CLI runs against real servers, and the embedded system in a child process.
   'test/cli/bad-input.test.ts',
   'test/cli/embedded-process.test.ts',
+  'test/dispatcher/scheduled.test.ts',
   'test/cli/quickstart.test.ts',
   'test/cli/report-rules.test.ts',
   'test/cli/run-gate.test.ts',

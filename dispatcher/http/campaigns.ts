@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ingestRows } from '../ingest/ingest.ts';
+import { parseSchedule, scheduled } from '../ingest/schedule.ts';
 import { generateRecipients, IngestError, parseCsv, parseNdjson, splitLines, toRecipient } from '../ingest/sources.ts';
 import { STATE_NAMES } from '../store/db.ts';
 import type { IngestRow } from '../store/outbox.ts';
@@ -25,6 +26,8 @@ const CampaignBody = z
       .object({ count: z.number().int().min(1), pattern: z.string().min(1).max(200) })
       .strict()
       .optional(),
+    /** When the recipients fall due (see `dispatcher/ingest/schedule.ts`); checked by `parseSchedule`. */
+    schedule: z.unknown().optional(),
   })
   .strict();
 
@@ -43,6 +46,8 @@ const CampaignQuery = z
       })
       .optional(),
     token: z.string().optional(),
+    /** The `schedule` object as JSON text (no `spreadMs`: a stream's count is not known up front). */
+    schedule: z.string().optional(),
   })
   .strict();
 
@@ -68,9 +73,12 @@ function planFromJson(ctx: AppContext, body: unknown): Plan {
   const list = b.recipients;
   if (list !== undefined && list.length === 0) throw new IngestError('recipients: the list is empty');
   // Validate the inline list before anything is stored.
-  const rows = list
+  const count = list ? list.length : (b.generator?.count ?? 0);
+  const schedule = b.schedule === undefined ? undefined : parseSchedule(b.schedule, count);
+  const listed = list
     ? list.map((r, i) => toRecipient(r, `recipients[${i}]`))
     : generateRecipients(b.generator?.count ?? 0, b.generator?.pattern ?? '');
+  const rows = schedule ? scheduled(listed, schedule, count) : listed;
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { meta: toMeta(b, provider), rows, hash: () => digest };
 }
@@ -89,12 +97,22 @@ function planFromStream(ctx: AppContext, request: FastifyRequest): Plan {
   }
   const lines = splitLines(tapped(), ctx.config.ingest.maxLineBytes);
   const csv = (request.headers['content-type'] ?? '').startsWith('text/csv');
+  const schedule = q.schedule === undefined ? undefined : parseSchedule(parseJsonText(q.schedule, 'schedule'), undefined);
+  const parsed = csv ? parseCsv(lines) : parseNdjson(lines);
   let digest: string | undefined;
   return {
     meta: toMeta(q, provider),
-    rows: csv ? parseCsv(lines) : parseNdjson(lines),
+    rows: schedule ? scheduled(parsed, schedule, 0) : parsed,
     hash: () => (digest ??= hasher.digest('hex')),
   };
+}
+
+function parseJsonText(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new IngestError(`${where}: not valid JSON`);
+  }
 }
 
 function toMeta(
@@ -198,6 +216,8 @@ function registerStatus(app: FastifyInstance, ctx: AppContext) {
     const sender = ctx.senders.get(c.provider);
     const rate = sender?.campaignRate(id, now) ?? 0;
     const remaining = (counts.pending ?? 0) + (counts.claimed ?? 0) + (counts.inFlight ?? 0);
+    // Pending rows not yet due (scheduled, or backing off before a retry): a subset of `pending`.
+    const scheduledRows = (counts.pending ?? 0) > 0 ? await ctx.store.scheduled(id, now) : 0;
     const pace =
       rate > 0 ? rate : ((Object.hasOwn(ctx.config.providers, c.provider) ? ctx.config.providers[c.provider]?.tps : undefined) ?? 0);
     return reply.send({
@@ -208,7 +228,7 @@ function registerStatus(app: FastifyInstance, ctx: AppContext) {
       template: c.template,
       total: c.total,
       duplicates: c.duplicates,
-      counts: { ...counts, uncertain, delivered, undelivered },
+      counts: { ...counts, scheduled: scheduledRows, uncertain, delivered, undelivered },
       rate,
       etaSeconds: remaining === 0 ? 0 : pace > 0 ? remaining / pace : null,
       createdAt: new Date(c.created_at).toISOString(),

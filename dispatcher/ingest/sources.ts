@@ -1,14 +1,8 @@
 import type { IngestRow } from '../store/outbox.ts';
+import { IngestError } from './ingest-error.ts';
+import { parseDueTime } from './schedule.ts';
 
-/** A recipient list that cannot be ingested: the reason names the line or field. */
-export class IngestError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
+export { IngestError };
 
 /**
  * Splits a byte stream into lines without holding more than one line (at most `maxLineBytes`)
@@ -37,17 +31,20 @@ export function toRecipient(value: unknown, where: string): IngestRow {
     return { to: value };
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const { to, params, ...extra } = value as { to?: unknown; params?: unknown };
+    const { to, params, dueAt, ...extra } = value as { to?: unknown; params?: unknown; dueAt?: unknown };
     const unknown = Object.keys(extra);
-    if (unknown.length > 0) throw new IngestError(`${where}: unknown field \`${unknown[0]}\` (a recipient has \`to\` and \`params\`)`);
-    const row = toRecipient(to, `${where}.to`);
+    if (unknown.length > 0)
+      throw new IngestError(`${where}: unknown field \`${unknown[0]}\` (a recipient has \`to\`, \`params\` and \`dueAt\`)`);
+    const row: IngestRow = toRecipient(to, `${where}.to`);
+    if (dueAt !== undefined) row.dueAt = parseDueTime(dueAt, `${where}.dueAt`);
     if (params === undefined) return row;
     if (!params || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((v) => typeof v === 'string')) {
       throw new IngestError(`${where}.params: must be an object of strings`);
     }
-    return { to: row.to, params: params as Record<string, string> };
+    row.params = params as Record<string, string>;
+    return row;
   }
-  throw new IngestError(`${where}: a recipient is a string or {"to", "params"}`);
+  throw new IngestError(`${where}: a recipient is a string or {"to", "params", "dueAt"}`);
 }
 
 /** NDJSON: one recipient per line (a JSON string or object); blank lines are skipped. */
@@ -98,10 +95,14 @@ export function splitCsvRecord(line: string, where: string): string[] {
   }
 }
 
-/** CSV with a header row: the `to` column is the recipient, every other column a parameter. */
+/**
+ * CSV with a header row: the `to` column is the recipient, an optional `due_at` column its due
+ * time (RFC 3339 with offset, or epoch ms), every other column a parameter.
+ */
 export async function* parseCsv(lines: AsyncIterable<string>): AsyncGenerator<IngestRow> {
   let header: string[] | undefined;
   let toIndex = -1;
+  let dueIndex = -1;
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -111,15 +112,21 @@ export async function* parseCsv(lines: AsyncIterable<string>): AsyncGenerator<In
       header = fields.map((f) => f.trim());
       toIndex = header.indexOf('to');
       if (toIndex < 0) throw new IngestError('line 1: the CSV header needs a `to` column');
+      dueIndex = header.indexOf('due_at');
       continue;
     }
     if (fields.length !== header.length) throw new IngestError(`line ${n}: ${fields.length} fields, the header has ${header.length}`);
     const params: Record<string, string> = {};
     header.forEach((name, i) => {
-      if (i !== toIndex) params[name] = fields[i] as string;
+      if (i !== toIndex && i !== dueIndex) params[name] = fields[i] as string;
     });
     const row = toRecipient(fields[toIndex], `line ${n}`);
-    yield header.length > 1 ? { to: row.to, params } : row;
+    if (dueIndex >= 0) {
+      const text = (fields[dueIndex] as string).trim();
+      row.dueAt = parseDueTime(/^\d+$/.test(text) ? Number(text) : text, `line ${n}, due_at`);
+    }
+    if (header.length > 1 + (dueIndex >= 0 ? 1 : 0)) row.params = params;
+    yield row;
   }
 }
 

@@ -128,7 +128,7 @@ export function createSender(deps: SenderDeps) {
       const rows = await store.claim(campaign.id, now, now + settings.lease, owner, room);
       for (const row of rows) queue.push({ row, campaign });
       room -= rows.length;
-      if (rows.length === 0 && campaign.kind === 'campaign' && (await store.openWork(campaign.id)).n === 0)
+      if (rows.length === 0 && campaign.kind === 'campaign' && !(await store.hasOpenWork(campaign.id)))
         await store.finish(campaign.id, now);
     }
   };

@@ -21,6 +21,8 @@ export interface CampaignRow {
 export interface IngestRow {
   to: string;
   params?: Record<string, string> | undefined;
+  /** When the recipient falls due (epoch ms): never handed to the provider before. Absent: at once. */
+  dueAt?: number | undefined;
 }
 
 /** A claimed row, leased to this process. */
@@ -48,18 +50,19 @@ export function createOutbox(db: Db) {
     `INSERT INTO campaigns(kind, channel, provider, template, params, content, state, created_at)
      VALUES (@kind, @channel, @provider, @template, @params, @content, @state, @now)`,
   );
-  const insertRecipient = sql.prepare('INSERT OR IGNORE INTO recipients(campaign_id, recipient, params) VALUES (?, ?, ?)');
+  const insertRecipient = sql.prepare('INSERT OR IGNORE INTO recipients(campaign_id, recipient, params, next_at) VALUES (?, ?, ?, ?)');
   const insertBatch = sql.transaction((campaignId: number, rows: readonly IngestRow[]) => {
     let inserted = 0;
     for (const row of rows) {
-      inserted += insertRecipient.run(campaignId, row.to, row.params ? JSON.stringify(row.params) : null).changes;
+      inserted += insertRecipient.run(campaignId, row.to, row.params ? JSON.stringify(row.params) : null, row.dueAt ?? 0).changes;
     }
     return inserted;
   });
-  // Claims run in two steps, rows tried before first (see `claim`). A pending row's next_at is 0
-  // from ingest until its first claim; after that (retry, release, lease recovery) it is the time
-  // it became due, always > 0, so `next_at > 0` picks exactly the rows that went out before, and
-  // both steps are range scans of the recipients_work index.
+  // Claims run in two steps, rows with a time first (see `claim`). A pending row's next_at is 0
+  // from ingest until its first claim unless it was scheduled (then its due time); after that
+  // (retry, release, lease recovery) it is the time it became due, always > 0. So `next_at > 0`
+  // picks the rows that went out before and the scheduled ones, in due order, and neither is
+  // ever claimed before its time; both steps are range scans of the recipients_work index.
   const claimSql = (which: string) =>
     sql.prepare(
       `UPDATE recipients SET state = ${State.Leased}, next_at = @until, lease_owner = @owner
@@ -127,6 +130,12 @@ export function createOutbox(db: Db) {
   const openWork = sql.prepare(
     `SELECT count(*) AS n, min(next_at) AS next FROM recipients WHERE campaign_id = ? AND state IN (${State.Pending}, ${State.Leased}, ${State.Sending})`,
   );
+  const anyOpen = sql.prepare(
+    `SELECT EXISTS(SELECT 1 FROM recipients WHERE campaign_id = ? AND state IN (${State.Pending}, ${State.Leased}, ${State.Sending})) AS open`,
+  );
+  const scheduledStmt = sql.prepare(
+    `SELECT count(*) AS n FROM recipients WHERE campaign_id = ? AND state = ${State.Pending} AND next_at > ?`,
+  );
   const activeStmt = sql.prepare("SELECT * FROM campaigns WHERE provider = ? AND state = 'sending' ORDER BY kind DESC, id");
   const byState = sql.prepare('SELECT state, count(*) AS n FROM recipients WHERE campaign_id = ? GROUP BY state');
   const uncertainCount = sql.prepare('SELECT count(*) AS n FROM recipients WHERE campaign_id = ? AND uncertain = 1');
@@ -169,7 +178,7 @@ export function createOutbox(db: Db) {
           );
         let added = 0;
         for (const row of rows) {
-          added += insertRecipient.run(id, row.recipient, row.params).changes;
+          added += insertRecipient.run(id, row.recipient, row.params, 0).changes;
           failedStmt.run(error, row.id);
         }
         sql.prepare("UPDATE campaigns SET total = total + ?, state = 'sending', finished_at = NULL WHERE id = ?").run(added, id);
@@ -188,7 +197,7 @@ export function createOutbox(db: Db) {
     },
     /** Inserts one transactional message; returns its row id (the existing one for a repeat). */
     insertMessage(campaignId: number, row: IngestRow): { id: number; duplicate: boolean } {
-      const info = insertRecipient.run(campaignId, row.to, row.params ? JSON.stringify(row.params) : null);
+      const info = insertRecipient.run(campaignId, row.to, row.params ? JSON.stringify(row.params) : null, 0);
       if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
       const existing = sql.prepare('SELECT id FROM recipients WHERE campaign_id = ? AND recipient = ?').get(campaignId, row.to) as {
         id: number;
@@ -234,6 +243,10 @@ export function createOutbox(db: Db) {
     applyOutcomes: (outcomes: readonly Outcome[]): void => applyOutcomes(outcomes),
     /** Rows still pending or leased, and the earliest `next_at` among them. */
     openWork: (campaign: number) => openWork.get(campaign) as { n: number; next: number | null },
+    /** Whether any row is still pending, leased or in flight (an index probe). */
+    hasOpenWork: (campaign: number): boolean => (anyOpen.get(campaign) as { open: number }).open === 1,
+    /** Pending rows not yet due at `now`. */
+    scheduled: (campaign: number, now: number): number => (scheduledStmt.get(campaign, now) as { n: number }).n,
     /** Marks a campaign done. */
     finish(id: number, now: number): void {
       sql.prepare("UPDATE campaigns SET state = 'done', finished_at = ? WHERE id = ? AND kind = 'campaign'").run(now, id);

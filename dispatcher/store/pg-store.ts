@@ -88,12 +88,14 @@ export function createPgStore(url: string): Store {
     async insertBatch(campaignId, rows, now) {
       const to = rows.map((r) => r.to);
       const params = rows.map((r) => (r.params ? JSON.stringify(r.params) : null));
+      const due = rows.map((r) => r.dueAt ?? 0);
       // The heartbeat rides on the batch: one statement, one round trip.
       const res = await pool.query(
         `WITH beat AS (UPDATE campaigns SET ingest_until = $4 WHERE id = $1)
-         INSERT INTO recipients(campaign_id, recipient, params) SELECT $1, t, p FROM unnest($2::text[], $3::text[]) AS u(t, p)
+         INSERT INTO recipients(campaign_id, recipient, params, next_at)
+         SELECT $1, t, p, d FROM unnest($2::text[], $3::text[], $5::bigint[]) AS u(t, p, d)
          ON CONFLICT DO NOTHING`,
-        [campaignId, to, params, now + INGEST_HEARTBEAT_MS],
+        [campaignId, to, params, now + INGEST_HEARTBEAT_MS, due],
       );
       return res.rowCount ?? 0;
     },
@@ -132,7 +134,7 @@ export function createPgStore(url: string): Store {
          UPDATE recipients r SET state = ${State.Leased}, next_at = $3, lease_owner = $4
          FROM picked WHERE r.id = picked.id
          RETURNING r.id, r.recipient, r.params, r.attempts`,
-        [campaign, Math.round(now), Math.round(until), owner, limit],
+        [campaign, Math.floor(now), Math.round(until), owner, limit],
       ).then((rows) => rows.sort((a, b) => a.id - b.id)),
     async renew(ids, until, owner) {
       if (ids.length === 0) return;
@@ -198,6 +200,20 @@ export function createPgStore(url: string): Store {
         [campaign],
       );
       return rows[0] as { n: number; next: number | null };
+    },
+    async hasOpenWork(campaign) {
+      const rows = await q<{ open: boolean }>(
+        `SELECT EXISTS(SELECT 1 FROM recipients WHERE campaign_id = $1 AND state IN ${LIVE}) AS open`,
+        [campaign],
+      );
+      return rows[0]?.open === true;
+    },
+    async scheduled(campaign, now) {
+      const rows = await q<{ n: number }>(
+        `SELECT count(*)::int AS n FROM recipients WHERE campaign_id = $1 AND state = ${State.Pending} AND next_at > $2`,
+        [campaign, Math.floor(now)],
+      );
+      return rows[0]?.n ?? 0;
     },
     async finish(id, now) {
       await q("UPDATE campaigns SET state = 'done', finished_at = $2 WHERE id = $1 AND kind = 'campaign'", [id, Math.round(now)]);

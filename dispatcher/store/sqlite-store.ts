@@ -53,6 +53,8 @@ export function createSqliteStore(file: string): Store {
     applyOutcomes: async (outcomes) => outbox.applyOutcomes(outcomes),
     fallBack: async (...args) => outbox.fallBack(...args),
     openWork: async (id) => outbox.openWork(id),
+    hasOpenWork: async (id) => outbox.hasOpenWork(id),
+    scheduled: async (id, now) => outbox.scheduled(id, now),
     finish: async (id, now) => outbox.finish(id, now),
     counts: async (id) => outbox.counts(id),
     storeReport: async (...args) => reports.store(...args),

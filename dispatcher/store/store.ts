@@ -98,6 +98,13 @@ export interface Store {
   fallBack(source: CampaignRow, rows: readonly ClaimedRow[], target: FallbackTarget, error: string, now: number): Promise<number>;
   /** Rows still pending, leased or in flight, and the earliest `next_at` among them. */
   openWork(campaign: number): Promise<{ n: number; next: number | null }>;
+  /**
+   * Whether any row is still pending, leased or in flight: one index probe, not a count, since the
+   * sender asks at every idle refill while up to 1,000,000 scheduled rows may wait.
+   */
+  hasOpenWork(campaign: number): Promise<boolean>;
+  /** Pending rows not yet due at `now` (scheduled, or waiting out a retry's backoff). */
+  scheduled(campaign: number, now: number): Promise<number>;
   /** Marks a campaign done. */
   finish(id: number, now: number): Promise<void>;
   counts(id: number): Promise<CampaignCounts>;
