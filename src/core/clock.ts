@@ -14,9 +14,22 @@ export interface Clock {
   every(ms: number, fn: () => void): () => void;
 }
 
-/** The real clock: wall time anchored once, then advanced by the monotonic timer. */
+/**
+ * The wall-clock time at `performance.now() === 0`, taken on a tick of `Date.now()`: anchored on an
+ * arbitrary call, two processes' clocks differed by up to a millisecond (Date.now() truncates), so
+ * a provider mock could record a message as sent before the dispatcher's own due time. Waiting for
+ * the millisecond to turn (at most 1 ms, once per process) anchors it within microseconds.
+ */
+function wallOrigin(): number {
+  const start = Date.now();
+  let now = start;
+  while (now === start) now = Date.now();
+  return now - performance.now();
+}
+
+/** The real clock: wall time anchored once (on a millisecond tick), then advanced by the monotonic timer. */
 export const systemClock: Clock = (() => {
-  const origin = Date.now() - performance.now();
+  const origin = wallOrigin();
   return {
     now: () => origin + performance.now(),
     sleep: (ms, signal) =>
