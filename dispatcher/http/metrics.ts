@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AppContext } from './context.ts';
+import { heapAfterGc } from './heap-after-gc.ts';
 
 /**
  * The Prometheus registry: backlog, in flight, sent/s, rejected, and prom-client's default
@@ -25,6 +26,14 @@ export function createMetrics(ctx: AppContext): Registry {
         for (const c of await ctx.store.activeCampaigns(name)) n += (await ctx.store.openWork(c.id)).n;
         this.set({ provider: name }, n);
       }
+    },
+  });
+  new Gauge({
+    name: 'floodgate_dispatcher_heap_after_gc_bytes',
+    help: 'Heap used right after the latest full garbage collection: live data, without uncollected garbage',
+    registers: [register],
+    collect() {
+      this.set(heapAfterGc());
     },
   });
   new Gauge({

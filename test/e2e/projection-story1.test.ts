@@ -82,9 +82,10 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function heap(p: Projection): ProjectedFigure {
-  const figure = p.figures.find((f) => f.key === 'dispatcher.heap.max');
-  if (!figure) throw new Error(`no heap figure: ${JSON.stringify(p.warnings)}`);
+/** The projected figure `key`: `dispatcher.heap.max` (peak heap used) or `dispatcher.heapLive.max` (heap after a full GC). */
+function heap(p: Projection, key = 'dispatcher.heap.max'): ProjectedFigure {
+  const figure = p.figures.find((f) => f.key === key);
+  if (!figure) throw new Error(`no ${key} figure: ${JSON.stringify(p.warnings)}`);
   return figure;
 }
 
@@ -120,6 +121,8 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
     expect(figure.fit.shape).not.toBe('flat');
     expect(figure.fit.line.slopeCi[0]).toBeGreaterThan(10_000); // bytes a recipient: it holds each one
     expect(figure.fit.rSquared).toBeGreaterThan(0.9);
+    // What it holds after a full GC grows the same way: the recipients are live data, not garbage.
+    expect(heap(projection, 'dispatcher.heapLive.max').fit.line.slopeCi[0]).toBeGreaterThan(10_000);
     const atTarget = figure.at.find((a) => a.label === 'plan target');
     expect(atTarget?.recipients).toBe(30_000);
     expect(atTarget?.value).toBeGreaterThan(BOUND);
@@ -186,13 +189,14 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
     const projection = JSON.parse(fitted.out.trim().split('\n').pop() ?? '') as Projection;
     const figure = heap(projection);
     expect(projection.runs.map((r) => r.scale)).toEqual([0.04, 0.06, 0.08, 0.1]);
-    // Issue 11 asks for a slope interval that contains 0. Measured here (fresh process per scale),
-    // the reference's peak heap used still rises about 0.5 to 1.5 kB a recipient between 1,200
-    // and 3,000 recipients (e.g. 48.5, 49.1, 49.3, 50.5 MB; CI [0.07, 1.96] kB), so that strict
-    // form fails in about half the runs; see the README's limits. What holds, and is asserted: even
-    // the slope's upper bound stays under half of what the replica holds a recipient (23,040 bytes:
-    // it is told apart from "load everything" on every run; a starved machine widened one interval
-    // to [-2.5, 5.4] kB), and the bound is kept at every size.
+    // Issue 11: the reference projects flat (the slope's interval contains 0) in what it holds,
+    // heap used after a full GC. Peak heap used also counts garbage not yet collected, which climbs
+    // nearer V8's next collection in a longer run (measured 0.5 to 1.5 kB a recipient between 1,200
+    // and 3,000 recipients): for it, what holds is that even the slope's upper bound stays under
+    // half of what the replica holds a recipient (23,040 bytes), and the bound is kept at every size.
+    const live = heap(projection, 'dispatcher.heapLive.max');
+    console.info('reference heap after full GC [recipients, bytes]:', JSON.stringify(live.fit.points), 'peak:', JSON.stringify(figure.fit.points));
+    expect(live.fit.shape, JSON.stringify(live.fit)).toBe('flat');
     expect(figure.fit.line.slopeCi[1], JSON.stringify(figure.fit)).toBeLessThan(23_040 / 2);
     expect(figure.at.every((a) => a.value < BOUND)).toBe(true);
     expect(projection.thresholds.map((t) => t.ok)).toEqual([true, true, true]);
