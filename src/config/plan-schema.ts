@@ -106,6 +106,14 @@ const Campaign = z
     latency: positiveDuration().optional(),
     /** Share of sends that fail and are retried. */
     failureRate: fraction().pipe(z.number().lt(1)).default(PLAN_DEFAULTS.failureRate),
+    /**
+     * Scheduled sends: the recipients fall due together (`spread: 0s`, the default) or evenly over
+     * `spread`; the plan then gives the lateness a sender at exactly the throughput would achieve.
+     */
+    due: z
+      .object({ spread: durationMs().default(0) })
+      .strict()
+      .optional(),
   })
   .strict();
 

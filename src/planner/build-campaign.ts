@@ -1,7 +1,16 @@
 import type { Frozen } from '../config/index.ts';
 import type { PlanConfig } from '../config/plan-schema.ts';
 import { formatNumber, formatRate, formatSpan } from '../core/index.ts';
-import { deliverableBy, drainCurve, drainTimeMs, requiredRate, retryInflation, senderThroughput, workersToSaturate } from './campaign.ts';
+import {
+  deliverableBy,
+  drainCurve,
+  drainTimeMs,
+  quotaBoundLateness,
+  requiredRate,
+  retryInflation,
+  senderThroughput,
+  workersToSaturate,
+} from './campaign.ts';
 import type { CampaignReport, Flag, Span } from './plan-report.ts';
 
 type CampaignConfig = Frozen<PlanConfig>['campaigns'][number];
@@ -62,6 +71,7 @@ export function buildCampaign(c: CampaignConfig, flags: Flag[]): CampaignReport 
     deliverableByDeadline: deliverable,
     verdict,
     curve: bounded ? drainCurve(sends.max, throughput.perSecond) : [],
+    lateness: c.due && bounded ? quotaBoundLateness(sends.max, throughput.perSecond, c.due.spread) : null,
   };
   flags.push(...flagCampaign(c, report));
   return report;

@@ -6,11 +6,12 @@
 export type { ChannelCostInput } from './budget.ts';
 export { channelMonthlyCost, creditsRunwayMonths, monthlyCeiling } from './budget.ts';
 export { buildPlan } from './build-plan.ts';
-export type { SenderLimits, Throughput } from './campaign.ts';
+export type { QuotaBoundLateness, SenderLimits, Throughput } from './campaign.ts';
 export {
   deliverableBy,
   drainCurve,
   drainTimeMs,
+  quotaBoundLateness,
   requiredRate,
   retryInflation,
   senderThroughput,

@@ -1,4 +1,4 @@
-import type { Throughput } from './campaign.ts';
+import type { QuotaBoundLateness, Throughput } from './campaign.ts';
 import type { GrowthModel } from './growth.ts';
 import type { FeatureTarget } from './traffic.ts';
 import type { Headroom, UslFit } from './usl.ts';
@@ -106,6 +106,8 @@ export interface CampaignReport {
   deliverableByDeadline: number | null;
   verdict: 'meets' | 'misses' | 'no deadline' | 'unbounded';
   curve: { tMs: number; sent: number }[];
+  /** For scheduled sends (`due`): the least lateness at the plan's throughput (null otherwise, or unbounded). */
+  lateness: QuotaBoundLateness | null;
 }
 
 /** One executor: rejection per page and the memory of holding everything vs a page. */

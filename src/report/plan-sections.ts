@@ -198,6 +198,14 @@ function campaignSection({ campaigns }: PlanReport): PlanSection | null {
     if (c.workersForDeadline !== null) extra.push(`${formatNumber(c.workersForDeadline, 0)} workers meet the deadline`);
     if (c.deliverableByDeadline !== null && c.verdict === 'misses')
       extra.push(`${formatNumber(c.deliverableByDeadline, 0)} get through by the deadline`);
+    if (c.lateness) {
+      const l = c.lateness;
+      const onTime = Number.isFinite(l.onTimeRate) ? `; ${formatRate(l.onTimeRate)} keeps every one on time` : '';
+      extra.push(
+        `scheduled: at exactly ${formatRate(l.rate)} the least lateness is p50 ${formatSpan(l.p50)}, p95 ${formatSpan(l.p95)}, ` +
+          `p99 ${formatSpan(l.p99)}, the last ${formatSpan(l.max)} late${onTime}`,
+      );
+    }
     if (extra.length > 0) lines.push({ label: c.name, value: extra.join('; ') });
   }
   return {

@@ -8,6 +8,7 @@ import {
   monthCapacityRunsOut,
   monthlyCeiling,
   monthsUntil,
+  quotaBoundLateness,
   rejectedPerPage,
   requiredRate,
   retryInflation,
@@ -166,6 +167,25 @@ describe('campaigns', () => {
   it('refuses p = 1', () => expect(() => retryInflation(1)).toThrow(RangeError));
 
   it('FCM admits 600,000 of 1,000,000 due in a minute', () => expect(deliverableBy(1_000_000, 600_000 / 60, 60_000)).toBe(600_000));
+
+  it('story 4: 1,000,000 due at once at exactly 600,000/min are at least p50 50 s, p99 99 s, the last 100 s late', () => {
+    expect(quotaBoundLateness(1_000_000, 10_000, 0)).toEqual({
+      rate: 10_000,
+      onTimeRate: Number.POSITIVE_INFINITY,
+      p50: 50_000,
+      p95: 95_000,
+      p99: 99_000,
+      max: 100_000,
+    });
+  });
+
+  it('spread over a window, lateness is what the rate cannot keep up with (none when it can)', () => {
+    // 1,000,000 over 60 s need 16,666.67/s to stay on time; at 10,000/s the last is 100 - 60 = 40 s late.
+    expect(quotaBoundLateness(1_000_000, 10_000, 60_000)).toMatchObject({ p50: 20_000, max: 40_000 });
+    expect(quotaBoundLateness(1_000_000, 10_000, 60_000).onTimeRate).toBeCloseTo(16_666.67, 1);
+    expect(quotaBoundLateness(1_000, 10_000, 60_000)).toMatchObject({ p99: 0, max: 0 });
+    expect(() => quotaBoundLateness(1, 0, 0)).toThrow(RangeError);
+  });
 });
 
 describe('executor checks', () => {
