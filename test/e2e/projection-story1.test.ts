@@ -195,7 +195,12 @@ describe('floodgate project: story 1 heap to the plan horizon', () => {
     // and 3,000 recipients): for it, what holds is that even the slope's upper bound stays under
     // half of what the replica holds a recipient (23,040 bytes), and the bound is kept at every size.
     const live = heap(projection, 'dispatcher.heapLive.max');
-    console.info('reference heap after full GC [recipients, bytes]:', JSON.stringify(live.fit.points), 'peak:', JSON.stringify(figure.fit.points));
+    console.info(
+      'reference heap after full GC [recipients, bytes]:',
+      JSON.stringify(live.fit.points),
+      'peak:',
+      JSON.stringify(figure.fit.points),
+    );
     expect(live.fit.shape, JSON.stringify(live.fit)).toBe('flat');
     expect(figure.fit.line.slopeCi[1], JSON.stringify(figure.fit)).toBeLessThan(23_040 / 2);
     expect(figure.at.every((a) => a.value < BOUND)).toBe(true);
