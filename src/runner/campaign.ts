@@ -38,6 +38,11 @@ export interface CampaignOptions {
   trackFor: number;
   timeout: number;
   signal?: AbortSignal;
+  /**
+   * A planned dispatcher restart may be under way: for this long (ms), a start request that found no
+   * dispatcher (connection refused or reset, 502, 503) is sent again instead of failing the campaign.
+   */
+  retryStartFor?: number;
   onProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
 }
 
@@ -143,8 +148,22 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
   };
 }
 
-/** Sends the start request; accepted = the response's `accepted` number, else all on a 2xx. */
+/** How often a start request is retried while a planned restart may be under way, ms. */
+const START_RETRY_MS = 250;
+const RESTARTING = /answered 50[23]\b|ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|other side closed/;
+
+/** Sends the start request, again while {@link CampaignOptions.retryStartFor} lasts if no dispatcher answered it. */
 async function startCampaign(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
+  const until = options.clock.now() + (options.retryStartFor ?? 0);
+  for (;;) {
+    const outcome = await startOnce(spec, options);
+    if (!outcome.error || !RESTARTING.test(outcome.error) || options.clock.now() >= until || options.signal?.aborted) return outcome;
+    await options.clock.sleep(START_RETRY_MS, options.signal).catch(() => undefined);
+  }
+}
+
+/** Sends the start request once; accepted = the response's `accepted` number, else all on a 2xx. */
+async function startOnce(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
   const template = spec.start ?? defaultStartRequest();
   const factory = createRequestFactory([template], {
     rng: createRng(spec.name),
