@@ -108,6 +108,8 @@ export const CampaignStats = z.object({
   curve: z.array(z.tuple([z.number(), z.number()])),
   /** Accepted but not yet delivered, over time: `[t, backlog]`. */
   backlog: z.array(z.tuple([z.number(), z.number()])),
+  /** Up to 10 of the lost recipients' ids, so a FAIL names whom. Optional: only campaigns that lost some carry it. */
+  lostSample: z.array(z.string()).optional(),
   /** Why the dispatcher did not accept the campaign (refused, timed out, accepted 0), or null. Optional: older results lack it. */
   startError: z.string().nullable().optional(),
   /**

@@ -83,6 +83,16 @@ export function expandRecipients(pattern: string, count: number): string[] {
   });
 }
 
+/** How many lost recipients a campaign's result names. */
+const LOST_SAMPLE = 10;
+
+/** Recipient `i`'s id, as {@link expandRecipients} makes it. */
+export function recipientAt(pattern: string, i: number): string {
+  return pattern.replace(/\{n(?::(\d+))?\}|\{seq\}/g, (m, width?: string) =>
+    m === '{seq}' ? String(i + 1) : width ? String(i).padStart(Number(width), '0') : String(i),
+  );
+}
+
 /** The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator). */
 export function defaultStartRequest(): TemplateSpec {
   return SCENARIO_DEFAULTS.campaignStart as TemplateSpec;
@@ -129,6 +139,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     return k > 0 && times.length >= k ? Math.max(0, (times[k - 1] as number) - t0) : null;
   };
   const p100 = when(1);
+  const lostSample = delivered < accepted ? track.missing(accepted, LOST_SAMPLE).map((i) => recipientAt(spec.pattern, i)) : [];
   return {
     name: spec.name,
     channel: spec.channel,
@@ -143,6 +154,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     completion: { p50: when(0.5), p95: when(0.95), p100 },
     curve: c.curve,
     backlog: c.backlog,
+    ...(lostSample.length > 0 ? { lostSample } : {}),
     startError: c.startError,
     ...(spec.fallback !== undefined ? { fallback: { provider: spec.fallback, ...track.fallbackCounts() } } : {}),
   };
