@@ -77,6 +77,8 @@ export const INTEGRATION = [
   // A fault step restarting the embedded dispatcher, and a team's own one floodgate started (issue 14).
   'test/e2e/restart-embedded.test.ts',
   'test/e2e/restart-own-dispatcher.test.ts',
+  'test/cli/embedded-restart.test.ts',
+  'test/runner/own-dispatcher.test.ts',
 ];
 
 /**
