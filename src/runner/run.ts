@@ -141,7 +141,9 @@ async function drive(
   // Load starts a little after setup, so pools, timers and JIT warm-up do not count as schedule lag.
   const runStart = clock.now() + START_LEAD_MS;
   const recorder = createRecorder();
+  let restarting = 0;
   const monitors = startMonitors({
+    restarting: () => restarting > 0,
     prometheus: scenario.monitors.prometheus,
     origin: system.targetUrl,
     interval: scenario.monitors.interval,
@@ -203,7 +205,14 @@ async function drive(
         const { phases, sweep, campaign, search, fault } = step;
         if (fault) {
           const f = fault as Frozen<FaultStep>;
-          return tracked(f.name ?? 'fault', f.delay, async () => void faults.push(await runFaultStep(f, system, runStart)));
+          return tracked(f.name ?? 'fault', f.delay, async () => {
+            restarting++;
+            try {
+              faults.push(await runFaultStep(f, system, runStart));
+            } finally {
+              restarting--;
+            }
+          });
         }
         if (phases) return tracked(phases.name ?? 'phases', 0, () => runPhasesStep(phases, ctx));
         if (search) return tracked(search.name ?? 'search', search.delay, async () => void searches.push(await runSearchStep(search, ctx)));
