@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { progressContextOf, renderProgress } from '../../src/cli/run/progress.ts';
 import { parseYamlSource, Scenario, validateSource } from '../../src/config/index.ts';
 import { buildRateChart } from '../../src/report/charts.ts';
 import { withFaultRules } from '../../src/report/fault-rules.ts';
@@ -146,5 +147,23 @@ describe('a fault in the report', () => {
     expect(added.map((l) => l.mark.type)).toEqual(['rect', 'rule', 'text']);
     expect(added[1]?.data?.values).toEqual([{ killed: 4, ready: 6.7, label: 'restart-mid-run: SIGKILL' }]);
     expect(drawn.caption).toMatch(/dispatcher restart/);
+  });
+});
+
+describe('a fault in the progress line', () => {
+  it('says the dispatcher is restarting, not that the step is sending', () => {
+    const ctx = { ...progressContextOf(scenario('system: {}')), deliveryRates: new Map<string, number>() };
+    const line = renderProgress(
+      {
+        elapsed: 2000,
+        planned: null,
+        steps: ['campaign-1', 'fault-2'],
+        http: { intended: 0, sent: 0, completed: 0, dropped: 0, timeouts: 0, errors: 0, inFlight: 0, lastSecond: null },
+        campaigns: [{ name: 'campaign-1', accepted: 5, delivered: 2, backlog: 3 }],
+        providers: [],
+      },
+      ctx,
+    );
+    expect(line).toBe('[2s]  campaign-1: draining, 2/5 delivered, backlog 3  fault-2: restarting the dispatcher');
   });
 });
