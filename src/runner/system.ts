@@ -75,7 +75,8 @@ export async function startSystem(
   // The team's dispatcher floodgate owns: its mocks first (it sends to them from its first request), then it.
   const mocksOnly = await startFoundSystem(system, { ...options, target: own.url });
   try {
-    const dispatcher = await startOwnDispatcher(own);
+    const origin = Object.values(mocksOnly.providers)[0]?.adminUrl;
+    const dispatcher = await startOwnDispatcher(origin ? withMocksOrigin(own, origin) : own);
     return {
       ...mocksOnly,
       restart: (r) => dispatcher.restart(r),
@@ -133,6 +134,23 @@ async function startFoundSystem(system: Frozen<Scenario['system']>, options: Par
     providers: { ...started.providers, ...providers },
     ...(restart && !external ? { restart } : {}),
     close: () => started.close(),
+  };
+}
+
+/**
+ * The command with `{{mocks}}` (in argv, `cwd` and `env` values) replaced by the mocks' origin, so a
+ * dispatcher floodgate starts can be pointed at mocks on a port chosen at run time
+ * (`--alimtalk-url={{mocks}}/alimtalk`: each provider is served at `<origin>/<name>`).
+ */
+export function withMocksOrigin<
+  T extends { command: readonly string[]; cwd?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
+>(own: T, origin: string): T {
+  const fill = (v: string) => v.replaceAll('{{mocks}}', trimSlash(origin));
+  return {
+    ...own,
+    command: own.command.map(fill),
+    ...(own.cwd !== undefined ? { cwd: fill(own.cwd) } : {}),
+    ...(own.env ? { env: Object.fromEntries(Object.entries(own.env).map(([k, v]) => [k, fill(v)])) } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { buildKeyFigures } from '../../src/report/figures.ts';
 import { expandRecipients, recipientAt } from '../../src/runner/campaign.ts';
 import { CampaignTrack } from '../../src/runner/delivery-tracker.ts';
 import { hasRestartFault, restartFaultIssues, runFaultStep } from '../../src/runner/fault.ts';
-import type { SystemUnderTest } from '../../src/runner/system.ts';
+import { type SystemUnderTest, withMocksOrigin } from '../../src/runner/system.ts';
 import { buildSampleResult } from '../helpers/result-sample.ts';
 
 const scenario = (system: string) =>
@@ -165,5 +165,22 @@ describe('a fault in the progress line', () => {
       ctx,
     );
     expect(line).toBe('[2s]  campaign-1: draining, 2/5 delivered, backlog 3  fault-2: restarting the dispatcher');
+  });
+});
+
+describe('system.dispatcher.command and mocks on a port chosen at run time', () => {
+  it('fills {{mocks}} in argv, cwd and env with the mocks origin', () => {
+    const own = {
+      url: 'http://127.0.0.1:8090',
+      command: ['python3', 'd.py', '--alimtalk', '{{mocks}}/alimtalk', '--port', '8090'],
+      cwd: '/srv',
+      env: { FCM_URL: '{{mocks}}/fcm', KEEP: 'x' },
+      ready: '/healthz',
+    };
+    expect(withMocksOrigin(own, 'http://127.0.0.1:40123/')).toEqual({
+      ...own,
+      command: ['python3', 'd.py', '--alimtalk', 'http://127.0.0.1:40123/alimtalk', '--port', '8090'],
+      env: { FCM_URL: 'http://127.0.0.1:40123/fcm', KEEP: 'x' },
+    });
   });
 });
