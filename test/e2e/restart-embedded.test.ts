@@ -74,6 +74,8 @@ describe('floodgate run: a fault step restarts the embedded reference dispatcher
     expect(c?.drainTime ?? 0).toBeGreaterThan(f.readyAt - 1000);
     // The summary names the fault and its timing.
     const summary = await readFile(join(dir, 'out-sigkill', 'summary.md'), 'utf8');
-    expect(summary).toMatch(/fault restart-mid-run \| dispatcher instance 1 restarted: SIGKILL at [\d.]+ s, ready again at [\d.]+ s \(down [\d.]+ m?s\)/);
+    expect(summary).toMatch(
+      /fault restart-mid-run \| dispatcher instance 1 restarted: SIGKILL at [\d.]+ s, ready again at [\d.]+ s \(down [\d.]+ m?s\)/,
+    );
   });
 });
