@@ -75,6 +75,11 @@ export const INTEGRATION = [
   'test/e2e/incident-replicas.test.ts',
   // floodgate project against two dispatcher processes and a real SES mock (issue 11, story 1).
   'test/e2e/projection-story1.test.ts',
+  // A fault step restarting the embedded dispatcher, and a team's own one floodgate started (issue 14).
+  'test/e2e/restart-embedded.test.ts',
+  'test/e2e/restart-own-dispatcher.test.ts',
+  'test/cli/embedded-restart.test.ts',
+  'test/runner/own-dispatcher.test.ts',
 ];
 
 /**

@@ -2,7 +2,7 @@
 
 export type { PlanValueResolver } from './scenario.ts';
 export { rateValue, resolvePlanRates, scaleScenario } from './scenario.ts';
-export type { CampaignStep, LoadStep, PhasesStep, RateValue, SearchStep, SweepStep } from './scenario-schema.ts';
+export type { CampaignStep, FaultStep, LoadStep, OwnDispatcher, PhasesStep, RateValue, SearchStep, SweepStep } from './scenario-schema.ts';
 export { PLAN_VALUE_NAMES, PlanRef, RequestTemplate, SCENARIO_DEFAULTS, Scenario, SEARCH_DEFAULTS } from './scenario-schema.ts';
 export { suggest } from './suggest.ts';
 export type { Frozen } from './validate.ts';

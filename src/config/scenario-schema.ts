@@ -246,20 +246,60 @@ const Campaign = z
   })
   .strict();
 
-/** One step: exactly one of `phases`, `sweep`, `campaign` or `search` (an object, so errors name the right keys). */
+/**
+ * A fault on the system under test, `delay` after the run's start: `restart: dispatcher` kills the
+ * dispatcher process (`instance` of N, 1-based) with `signal`, keeps it down for `down`, then starts
+ * it again on the same store and waits until it answers. Only a dispatcher floodgate started can be
+ * restarted: the embedded one, or `system.dispatcher: { url, command }`.
+ */
+const Fault = z
+  .object({
+    name: z.string().optional(),
+    restart: z.literal('dispatcher', { error: 'the only fault is `restart: dispatcher`' }),
+    delay: durationMs().default(0),
+    signal: z.enum(['SIGKILL', 'SIGTERM'], { error: 'SIGKILL (a crash, the default) or SIGTERM (a graceful stop)' }).default('SIGKILL'),
+    down: durationMs().default(0),
+    instance: z.number().int().min(1).max(16).default(1),
+  })
+  .strict();
+
+/** One step: exactly one of `phases`, `sweep`, `campaign`, `search` or `fault` (an object, so errors name the right keys). */
 const LoadStep = z
-  .object({ phases: Phases.optional(), sweep: Sweep.optional(), campaign: Campaign.optional(), search: Search.optional() })
+  .object({
+    phases: Phases.optional(),
+    sweep: Sweep.optional(),
+    campaign: Campaign.optional(),
+    search: Search.optional(),
+    fault: Fault.optional(),
+  })
   .strict()
   .superRefine((step, ctx) => {
-    const kinds = [step.phases, step.sweep, step.campaign, step.search].filter((k) => k !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a load step is exactly one of `phases`, `sweep`, `campaign` or `search`' });
+    const kinds = [step.phases, step.sweep, step.campaign, step.search, step.fault].filter((k) => k !== undefined).length;
+    if (kinds !== 1)
+      ctx.addIssue({ code: 'custom', message: 'a load step is exactly one of `phases`, `sweep`, `campaign`, `search` or `fault`' });
   });
+
+/**
+ * A dispatcher floodgate starts and owns: `command` (argv, no shell) run in `cwd` with `env` added,
+ * ready once `GET <url><ready>` answers 2xx; stopped at the end, and restartable by a `fault` step.
+ */
+export const OwnDispatcher = z
+  .object({
+    url: z.url(),
+    command: z.array(z.string().min(1)).min(1, 'give the argv to start it, e.g. [python3, dispatcher.py, --port, "8090"]'),
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    ready: z.string().startsWith('/', 'a path on `url`, e.g. /healthz').default('/healthz'),
+  })
+  .strict();
+export type OwnDispatcher = z.output<typeof OwnDispatcher>;
 
 const Provider = z.object({ kind: z.string().optional(), url: z.url().optional() }).catchall(z.unknown());
 
 const System = z
   .object({
-    dispatcher: z.union([z.literal('embedded'), z.url()]).default(SCENARIO_DEFAULTS.dispatcher),
+    /** `embedded`, the URL of a dispatcher already running, or one floodgate starts (`{ url, command }`). */
+    dispatcher: z.union([z.literal('embedded'), z.url(), OwnDispatcher]).default(SCENARIO_DEFAULTS.dispatcher),
     providers: z.record(z.string(), Provider).default({}),
     /**
      * A long-lived `floodgate mock` (its origin, e.g. `http://127.0.0.1:9090`) that the dispatcher
@@ -358,15 +398,41 @@ export const Scenario = z
       .default({ ...TOL }),
   })
   .strict()
+  .superRefine(checkFaults)
   .transform(nameSteps);
+
+/** A restart fault names an instance that exists: 1..dispatcherInstances (1 for a dispatcher of your own). */
+function checkFaults(
+  s: { system: { dispatcher: unknown; dispatcherInstances?: number | undefined }; load: { fault?: { instance: number } | undefined }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const instances = s.system.dispatcher === 'embedded' ? (s.system.dispatcherInstances ?? 1) : 1;
+  s.load.forEach((step, i) => {
+    if (step.fault && step.fault.instance > instances)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', i, 'fault', 'instance'],
+        message: `instance ${step.fault.instance} does not exist: the dispatcher runs as ${instances} process${instances > 1 ? 'es' : ''}`,
+      });
+  });
+}
 
 type RawScenario = Omit<z.output<typeof Scenario>, never>;
 
 /** Gives every step a name (`phases-1`, `sweep-2`, `campaign-3` by position) and campaigns a recipient pattern. */
 function nameSteps<
-  S extends { load: { phases?: { name?: string }; sweep?: { name?: string }; campaign?: CampaignLike; search?: { name?: string } }[] },
+  S extends {
+    load: {
+      phases?: { name?: string };
+      sweep?: { name?: string };
+      campaign?: CampaignLike;
+      search?: { name?: string };
+      fault?: { name?: string };
+    }[];
+  },
 >(s: S): S {
   s.load.forEach((step, i) => {
+    if (step.fault) step.fault.name ??= `fault-${i + 1}`;
     if (step.search) step.search.name ??= `search-${i + 1}`;
     if (step.phases) step.phases.name ??= `phases-${i + 1}`;
     if (step.sweep) step.sweep.name ??= `sweep-${i + 1}`;
@@ -393,6 +459,8 @@ export type PhasesStep = z.output<typeof Phases>;
 export type SweepStep = z.output<typeof Sweep>;
 /** A campaign. */
 export type CampaignStep = z.output<typeof Campaign>;
+/** A fault on the system under test (a dispatcher restart). */
+export type FaultStep = z.output<typeof Fault>;
 /** A capacity search. */
 export type SearchStep = z.output<typeof Search>;
 /** A rate as written: per second, or a plan reference. */

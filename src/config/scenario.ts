@@ -95,6 +95,9 @@ export function scaleScenario(scenario: Frozen<Scenario>, factor: number): Froze
     } else if (step.search) {
       // A search keeps its step length: a shorter step cannot tell a growing queue from noise.
       step.search.delay = Math.round(step.search.delay * factor);
+    } else if (step.fault) {
+      // The fault lands at the same point of a shorter run; a restart takes as long as it takes.
+      step.fault.delay = Math.round(step.fault.delay * factor);
     }
   }
   return deepFreeze(copy);

@@ -44,6 +44,7 @@ export { CHANNELS, isProviderKind, PROVIDER_KINDS, PROVIDER_UNITS, PROVIDERS } f
 export type { ProjectedOutcome } from './result.ts';
 export {
   CampaignStats,
+  FaultStats,
   IsolationStats,
   LatencySummary,
   PENDING_VERDICT,

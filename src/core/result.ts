@@ -108,6 +108,8 @@ export const CampaignStats = z.object({
   curve: z.array(z.tuple([z.number(), z.number()])),
   /** Accepted but not yet delivered, over time: `[t, backlog]`. */
   backlog: z.array(z.tuple([z.number(), z.number()])),
+  /** Up to 10 of the lost recipients' ids, so a FAIL names whom. Optional: only campaigns that lost some carry it. */
+  lostSample: z.array(z.string()).optional(),
   /** Why the dispatcher did not accept the campaign (refused, timed out, accepted 0), or null. Optional: older results lack it. */
   startError: z.string().nullable().optional(),
   /**
@@ -218,6 +220,27 @@ export const IsolationStats = z.object({
 });
 export type IsolationStats = z.infer<typeof IsolationStats>;
 
+/** A fault the run injected into the system under test (`fault` steps), and when it happened. */
+export const FaultStats = z.object({
+  name: z.string(),
+  kind: z.literal('restart'),
+  target: z.literal('dispatcher'),
+  /** 1-based dispatcher process. */
+  instance: z.number().int().positive(),
+  signal: z.enum(['SIGKILL', 'SIGTERM']),
+  /** How long it was kept down before starting again (the step's `down`), ms. */
+  down: z.number().nonnegative(),
+  /** When the signal was sent, ms from the run's start (null: it never was). */
+  killedAt: z.number().nullable(),
+  /** When the new process answered again, ms from the run's start (null: it never did). */
+  readyAt: z.number().nullable(),
+  /** readyAt - killedAt, ms (null when either is missing). */
+  downtime: z.number().nullable(),
+  /** Why the fault could not be carried out, or null. */
+  error: z.string().nullable(),
+});
+export type FaultStats = z.infer<typeof FaultStats>;
+
 /** A scraped series (Prometheus) or a generator/dispatcher gauge. */
 export const Series = z.object({
   name: z.string(),
@@ -291,6 +314,8 @@ export const Result = z.object({
   searches: z.array(SearchStats).optional(),
   /** Transactional phases measured alone and during campaigns. Optional: older results lack it. */
   isolation: z.array(IsolationStats).optional(),
+  /** Faults injected into the system under test (`fault` steps). Optional: older results lack it. */
+  faults: z.array(FaultStats).optional(),
   series: z.array(Series),
   generator: z.object({
     eventLoopLagP99: z.number().nullable(),

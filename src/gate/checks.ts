@@ -115,7 +115,7 @@ export function buildChecks(result: Result): Check[] {
             id,
             'lost',
             c.lost,
-            `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message${neither}`,
+            `campaign ${c.name}: ${c.lost} of ${c.accepted} accepted recipient(s) never received the message${neither}${lostNames(c)}`,
           )
         : pass(id, 'lost', 0, `campaign ${c.name}: all ${c.accepted} accepted recipients received it`),
     );
@@ -185,4 +185,12 @@ function fail(id: string, kind: Check['kind'], actual: number, message: string):
 }
 function skip(id: string, kind: Check['kind'], message: string): Check {
   return { id, kind, status: 'skip', actual: null, message };
+}
+
+/** `: e.g. r-12, r-13 and 310 more` from a campaign's lost sample, or nothing. */
+function lostNames(c: { lost: number; lostSample?: readonly string[] | undefined }): string {
+  const names = c.lostSample ?? [];
+  if (names.length === 0) return '';
+  const more = c.lost - names.length;
+  return `: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }

@@ -3,6 +3,7 @@ import type { Result } from '../core/index.ts';
 import type { Comparison } from '../gate/index.ts';
 import { ruleLayer, THRESHOLD_COLOR, thresholdBounds } from './chart-rules.ts';
 import { downsample, type Reducer } from './downsample.ts';
+import { withFaultRules } from './fault-rules.ts';
 import { buildSearchCharts } from './search-chart.ts';
 
 /** A chart to render: a vega-lite spec with its data inline, and a caption saying how to read it. */
@@ -503,7 +504,7 @@ export function buildBaselineChart(comparison: Comparison | null): ChartSpec | n
 
 /** Every chart the result has data for, in report order. */
 export function buildCharts(result: Result, comparison: Comparison | null = null): ChartSpec[] {
-  return [
+  const charts = [
     buildRateChart(result),
     buildLatencyChart(result),
     buildBaselineChart(comparison),
@@ -515,4 +516,5 @@ export function buildCharts(result: Result, comparison: Comparison | null = null
     ...buildUslCharts(result),
     ...buildSearchCharts(result),
   ].filter((c): c is ChartSpec => c !== null);
+  return withFaultRules(charts, result);
 }

@@ -64,6 +64,14 @@ export function buildKeyFigures(result: Result): Figure[] {
       value: `alone p50 / p95 / p99 ${formatMs(a.p50)} / ${formatMs(a.p95)} / ${formatMs(a.p99)} (${formatCount(a.count)} requests); while a campaign drained ${formatMs(d.p50)} / ${formatMs(d.p95)} / ${formatMs(d.p99)} (${formatCount(d.count)})`,
     });
   }
+  for (const f of result.faults ?? []) {
+    const when = f.killedAt === null ? 'never sent' : `at ${formatElapsed(f.killedAt)}`;
+    const back =
+      f.readyAt === null || f.downtime === null
+        ? `not ready again${f.error ? ` (${f.error})` : ''}`
+        : `ready again at ${formatElapsed(f.readyAt)} (down ${formatElapsed(f.downtime)})`;
+    out.push({ label: `fault ${f.name}`, value: `dispatcher instance ${f.instance} restarted: ${f.signal} ${when}, ${back}` });
+  }
   const rss = result.series.find((s) => s.name === 'dispatcher.rss');
   if (rss && rss.points.length > 0)
     out.push({ label: 'dispatcher RSS max', value: formatBinaryBytes(Math.max(...rss.points.map((p) => p[1]))) });

@@ -38,6 +38,11 @@ export interface CampaignOptions {
   trackFor: number;
   timeout: number;
   signal?: AbortSignal;
+  /**
+   * A planned dispatcher restart may be under way: for this long (ms), a start request that found no
+   * dispatcher (connection refused or reset, 502, 503) is sent again instead of failing the campaign.
+   */
+  retryStartFor?: number;
   onProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
 }
 
@@ -76,6 +81,16 @@ export function expandRecipients(pattern: string, count: number): string[] {
     }
     return to;
   });
+}
+
+/** How many lost recipients a campaign's result names. */
+const LOST_SAMPLE = 10;
+
+/** Recipient `i`'s id, as {@link expandRecipients} makes it. */
+export function recipientAt(pattern: string, i: number): string {
+  return pattern.replace(/\{n(?::(\d+))?\}|\{seq\}/g, (m, width?: string) =>
+    m === '{seq}' ? String(i + 1) : width ? String(i).padStart(Number(width), '0') : String(i),
+  );
 }
 
 /** The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator). */
@@ -124,6 +139,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     return k > 0 && times.length >= k ? Math.max(0, (times[k - 1] as number) - t0) : null;
   };
   const p100 = when(1);
+  const lostSample = delivered < accepted ? track.missing(accepted, LOST_SAMPLE).map((i) => recipientAt(spec.pattern, i)) : [];
   return {
     name: spec.name,
     channel: spec.channel,
@@ -138,13 +154,28 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     completion: { p50: when(0.5), p95: when(0.95), p100 },
     curve: c.curve,
     backlog: c.backlog,
+    ...(lostSample.length > 0 ? { lostSample } : {}),
     startError: c.startError,
     ...(spec.fallback !== undefined ? { fallback: { provider: spec.fallback, ...track.fallbackCounts() } } : {}),
   };
 }
 
-/** Sends the start request; accepted = the response's `accepted` number, else all on a 2xx. */
+/** How often a start request is retried while a planned restart may be under way, ms. */
+const START_RETRY_MS = 250;
+const RESTARTING = /answered 50[23]\b|ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|other side closed/;
+
+/** Sends the start request, again while {@link CampaignOptions.retryStartFor} lasts if no dispatcher answered it. */
 async function startCampaign(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
+  const until = options.clock.now() + (options.retryStartFor ?? 0);
+  for (;;) {
+    const outcome = await startOnce(spec, options);
+    if (!outcome.error || !RESTARTING.test(outcome.error) || options.clock.now() >= until || options.signal?.aborted) return outcome;
+    await options.clock.sleep(START_RETRY_MS, options.signal).catch(() => undefined);
+  }
+}
+
+/** Sends the start request once; accepted = the response's `accepted` number, else all on a 2xx. */
+async function startOnce(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
   const template = spec.start ?? defaultStartRequest();
   const factory = createRequestFactory([template], {
     rng: createRng(spec.name),

@@ -90,6 +90,13 @@ export class CampaignTrack {
     return { delivered, both };
   }
 
+  /** The first `limit` recipient indexes below `below` with no delivery (the lost ones, to name a few). */
+  missing(below: number, limit: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < Math.min(below, this.count) && out.length < limit; i++) if (this.counts[i] === 0) out.push(i);
+    return out;
+  }
+
   /** First-delivery times (epoch ms) of the reached recipients, ascending. */
   firstTimes(): Float64Array {
     const out = new Float64Array(this.reached);

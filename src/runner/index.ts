@@ -3,6 +3,7 @@
 export type { CampaignOutcome, CampaignSpec, TrackedCampaign } from './campaign.ts';
 export { campaignStats, runCampaign } from './campaign.ts';
 export { createRecipientMatcher, ProviderTracker } from './delivery-tracker.ts';
+export { hasRestartFault, restartFaultIssues } from './fault.ts';
 export { beginMockSession, type MockEndpoint, type MockSession } from './mock-session.ts';
 export { parsePrometheusText } from './prometheus.ts';
 export { defaultRunDir, describeMachine, writeResultFile } from './result.ts';
@@ -12,7 +13,7 @@ export type { RateStage, Schedule } from './schedule.ts';
 export { buildSchedule } from './schedule.ts';
 export type { SweepSpec, UslFitter } from './sweep.ts';
 export { runSweep } from './sweep.ts';
-export type { StartEmbeddedSystem, SystemUnderTest } from './system.ts';
+export type { RestartRequest, RestartTiming, StartEmbeddedSystem, SystemUnderTest } from './system.ts';
 export { unknownTemplateFields } from './templates.ts';
 export type { Tolerances } from './validity.ts';
 export { assessValidity } from './validity.ts';

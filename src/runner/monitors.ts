@@ -38,6 +38,8 @@ export interface MonitorOptions {
   /** The process's CPU time (process.cpuUsage, injected: only the CLI touches `process`). */
   cpuUsage?: () => { user: number; system: number };
   timeout?: number;
+  /** Is a planned dispatcher restart under way? A scrape that fails then is the fault's doing, not an error. */
+  restarting?: () => boolean;
 }
 
 function key(name: string, labels: Record<string, string>): string {
@@ -107,6 +109,8 @@ export function startMonitors(options: MonitorOptions): Monitors {
         if (as !== undefined && Number.isFinite(s.value)) push(m.name ? `${m.name}.${as}` : as, s.labels, url, t, s.value);
       }
     } catch (error) {
+      // A gap in the series shows the planned downtime; the downtime itself is in result.faults.
+      if (options.restarting?.()) return;
       const message = `${url}: ${(error as Error).message}`;
       errors.set(message, (errors.get(message) ?? 0) + 1);
     }

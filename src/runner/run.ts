@@ -1,7 +1,8 @@
-import type { CampaignStep, Frozen, Scenario } from '../config/index.ts';
+import type { CampaignStep, FaultStep, Frozen, Scenario } from '../config/index.ts';
 import {
   type CampaignStats,
   type Clock,
+  type FaultStats,
   InputError,
   type IsolationStats,
   PENDING_VERDICT,
@@ -13,6 +14,7 @@ import {
 } from '../core/index.ts';
 import { type CampaignOutcome, campaignStats, type TrackedCampaign } from './campaign.ts';
 import { ProviderTracker } from './delivery-tracker.ts';
+import { hasRestartFault, restartFaultIssues, runFaultStep } from './fault.ts';
 import { beginMockSession, type MockSession } from './mock-session.ts';
 import { type Monitors, startMonitors } from './monitors.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
@@ -73,7 +75,10 @@ export interface RunOptions {
  * never writes files or prints: the CLI does.
  */
 export async function runScenario(scenario: Frozen<Scenario>, options: RunOptions): Promise<Result> {
+  const faultIssues = restartFaultIssues(scenario, options.target);
+  if (faultIssues.length > 0) throw new InputError('FG_CONFIG_INVALID', 'the dispatcher cannot be restarted', { issues: faultIssues });
   const system = await startSystem(scenario.system, {
+    ...(hasRestartFault(scenario) ? { restartable: true } : {}),
     ...(options.target ? { target: options.target } : {}),
     ...(options.mocks ? { mocks: options.mocks } : {}),
     ...(options.mocksToken ? { mocksToken: options.mocksToken } : {}),
@@ -136,7 +141,9 @@ async function drive(
   // Load starts a little after setup, so pools, timers and JIT warm-up do not count as schedule lag.
   const runStart = clock.now() + START_LEAD_MS;
   const recorder = createRecorder();
+  let restarting = 0;
   const monitors = startMonitors({
+    restarting: () => restarting > 0,
     prometheus: scenario.monitors.prometheus,
     origin: system.targetUrl,
     interval: scenario.monitors.interval,
@@ -177,6 +184,7 @@ async function drive(
   const campaigns: TrackedCampaign[] = [];
   const searches: SearchStats[] = [];
   const isolation: IsolationStats[] = [];
+  const faults: FaultStats[] = [];
   const campaignLabels = new Set(scenario.load.flatMap((s) => (s.campaign ? [s.campaign.name ?? 'campaign'] : [])));
   ctx.campaignsActive = () => [...active].some((label) => campaignLabels.has(label));
   ctx.onIsolation = (stats) => isolation.push(stats);
@@ -194,7 +202,18 @@ async function drive(
   try {
     await Promise.all(
       scenario.load.map((step) => {
-        const { phases, sweep, campaign, search } = step;
+        const { phases, sweep, campaign, search, fault } = step;
+        if (fault) {
+          const f = fault as Frozen<FaultStep>;
+          return tracked(f.name ?? 'fault', f.delay, async () => {
+            restarting++;
+            try {
+              faults.push(await runFaultStep(f, system, runStart));
+            } finally {
+              restarting--;
+            }
+          });
+        }
         if (phases) return tracked(phases.name ?? 'phases', 0, () => runPhasesStep(phases, ctx));
         if (search) return tracked(search.name ?? 'search', search.delay, async () => void searches.push(await runSearchStep(search, ctx)));
         if (sweep) return tracked(sweep.name ?? 'sweep', sweep.delay, async () => void sweeps.push(await runSweepStep(sweep, ctx)));
@@ -213,6 +232,7 @@ async function drive(
     sweeps,
     searches,
     isolation,
+    faults,
     campaigns,
     trackers,
     session,
@@ -227,6 +247,7 @@ interface Collected {
   sweeps: SweepStats[];
   searches: SearchStats[];
   isolation: IsolationStats[];
+  faults: FaultStats[];
   campaigns: TrackedCampaign[];
   trackers: ReadonlyMap<string, ProviderTracker>;
   session: MockSession;
@@ -252,6 +273,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     ...c.session.warnings,
     ...endWarnings,
     ...campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
+    ...c.faults.filter((f) => f.error).map((f) => `fault ${f.name}: ${f.error}`),
   ];
   const validity = assessValidity(
     {
@@ -299,6 +321,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     sweeps: c.sweeps,
     ...(c.searches.length > 0 ? { searches: c.searches } : {}),
     ...(c.isolation.length > 0 ? { isolation: c.isolation } : {}),
+    ...(c.faults.length > 0 ? { faults: c.faults } : {}),
     series: report.series,
     generator: { eventLoopLagP99: report.eventLoopLagP99, cpuPercentMax: report.cpuPercentMax, scheduleLagP99: totals.scheduleLag.p99 },
     thresholds: [],

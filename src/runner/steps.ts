@@ -169,8 +169,15 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
       timeout: ctx.scenario.timeouts.request,
       signal: ctx.signal,
       ...(ctx.onCampaignProgress ? { onProgress: ctx.onCampaignProgress } : {}),
+      ...restartWindow(ctx.scenario),
     },
   );
+}
+
+/** How long a campaign start keeps trying through a planned restart: the longest `down` plus a start-up allowance. */
+function restartWindow(scenario: Frozen<Scenario>): { retryStartFor?: number } {
+  const downs = scenario.load.flatMap((s) => (s.fault ? [s.fault.down] : []));
+  return downs.length > 0 ? { retryStartFor: Math.max(...downs) + 60_000 } : {};
 }
 
 /** The run's planned length: the latest end of any step that has one; null if a campaign has no deadline. */

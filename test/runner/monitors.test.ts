@@ -74,3 +74,26 @@ describe('startMonitors', () => {
     expect(report.series.find((s) => s.name === 'dispatcher.queue')?.points).toHaveLength(3);
   });
 });
+
+describe('startMonitors during a planned restart', () => {
+  it('does not count scrapes that fail while the dispatcher is restarting, and counts them after', async () => {
+    server = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clock = createManualClock(1_000_000);
+    // Asked only when a scrape fails: the first two failures fall inside the restart, the third after it.
+    let asked = 0;
+    const monitors = startMonitors({
+      prometheus: [{ name: 'dispatcher', url: '/metrics', series: ['up'] }],
+      origin,
+      interval: 250,
+      clock,
+      runStart: clock.now(),
+      restarting: () => asked++ < 2,
+    });
+    await clock.advance(250);
+    await clock.advance(250);
+    const report = await monitors.stop();
+    expect(report.scrapeErrors).toEqual([`scrape failed 1 time(s): ${origin}/metrics: HTTP 503`]);
+  });
+});

@@ -95,7 +95,12 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       // Plan files are named relative to the working directory, like the scenario itself.
       const planValues = wiring.resolvePlanValue;
       const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
-      const loaded = await loadScenario(path, { scale, env: io.env, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
+      const loaded = await loadScenario(path, {
+        scale,
+        env: io.env,
+        ...(resolvePlanValue ? { resolvePlanValue } : {}),
+        ...(values.target ? { target: values.target } : {}),
+      });
       if (baseline) checkSameScenario(baseline.baseline, { name: loaded.scenario.name, hash: loaded.hash }, baseline.options.label);
       const runOnce = async (): Promise<Result> => {
         const progress = createProgressWriter(io.stderr, { env: io.env, context: progressContextOf(loaded.scenario) });

@@ -16,13 +16,27 @@ const STOP_TIMEOUT_MS = 5000;
 export interface DispatcherInstances {
   /** The front's origin: the API round-robin over the instances, `/metrics` of all of them. */
   url: string;
-  /** Each instance's origin and pid, in start order (instance 1 first). */
-  instances: { url: string; pid: number }[];
+  /** Each instance's origin and pid, in start order (instance 1 first); null while it is restarting. */
+  readonly instances: ({ url: string; pid: number } | null)[];
+  /**
+   * Kills instance `instance` (1-based; only a process this handle started, by its pid) with
+   * `signal`, waits `downMs`, starts a new process with the same config and puts it back behind
+   * the front. While no instance is up the front answers 503. Resolves to when the signal was sent
+   * and when the new process listened (epoch ms).
+   */
+  restart(instance: number, signal: 'SIGKILL' | 'SIGTERM', downMs: number): Promise<{ killedAt: number; readyAt: number }>;
   close(): Promise<void>;
 }
 
+/** A started dispatcher process. */
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  pid: number;
+}
+
 /** Starts `dispatcher/main.ts` with `configFile` and resolves to its `{url, pid}` line. */
-function startInstance(configFile: string): Promise<{ child: ChildProcess; url: string; pid: number }> {
+function startInstance(configFile: string): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (c) => {
@@ -89,6 +103,12 @@ export function federate(texts: readonly string[]): string {
   return `${[...families.values()].flatMap((f) => [...f.meta, ...f.samples]).join('\n')}\n`;
 }
 
+/** The front's answer while no instance is up: a request that reached no dispatcher. */
+function unavailable(res: ServerResponse, message: string): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  res.end(JSON.stringify({ error: 'unavailable', message }));
+}
+
 /** Forwards one request to `origin` as it came, and its answer back. */
 function forward(origin: string, req: IncomingMessage, res: ServerResponse): void {
   const upstream = request(`${origin}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
@@ -96,6 +116,8 @@ function forward(origin: string, req: IncomingMessage, res: ServerResponse): voi
     answer.pipe(res);
   });
   upstream.on('error', (error) => {
+    // Refused: the request never reached a dispatcher (503, safe to send again); otherwise it may have (502).
+    if ((error as { code?: string }).code === 'ECONNREFUSED' && !res.headersSent) return unavailable(res, error.message);
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'bad_gateway', message: error.message }));
   });
@@ -113,9 +135,11 @@ export async function startDispatcherInstances(config: Record<string, unknown>, 
   const file = join(dir, 'dispatcher.json');
   writeFileSync(file, JSON.stringify(config));
   const started = await Promise.allSettled(Array.from({ length: count }, () => startInstance(file)));
-  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  // One slot per instance, null while it restarts; every process ever started, to stop them all at the end.
+  const running: (Instance | null)[] = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const owned = new Set(running as Instance[]);
   const stopAll = async () => {
-    await Promise.all(running.map((r) => stopInstance(r.child)));
+    await Promise.all([...owned].map((r) => stopInstance(r.child)));
     rmSync(dir, { recursive: true, force: true });
   };
   const failed = started.find((s) => s.status === 'rejected');
@@ -126,19 +150,41 @@ export async function startDispatcherInstances(config: Record<string, unknown>, 
   let next = 0;
   const front = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      Promise.all(running.map(async (r) => (await fetch(`${r.url}/metrics`)).text()))
+      // A restarting instance contributes no samples (a gap in its series), not a failed scrape.
+      Promise.all(running.map(async (r) => (r ? (await fetch(`${r.url}/metrics`)).text() : '')))
         .then((texts) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(federate(texts)))
         .catch((error: Error) => res.writeHead(502).end(error.message));
       return;
     }
-    const target = running[next++ % running.length] as (typeof running)[number];
+    const up = running.filter((r): r is Instance => r !== null);
+    const target = up[next++ % Math.max(1, up.length)];
+    if (!target) return unavailable(res, 'no dispatcher instance is up (it is restarting)');
     forward(target.url, req, res);
   });
+  const restart = async (instance: number, signal: 'SIGKILL' | 'SIGTERM', downMs: number) => {
+    const current = running[instance - 1];
+    if (!current) throw new Error(`dispatcher instance ${instance} is not running (${running.length} instance(s))`);
+    running[instance - 1] = null;
+    const exited = new Promise<void>((resolve) => current.child.once('exit', () => resolve()));
+    const killedAt = Date.now();
+    if (signal === 'SIGKILL') current.child.kill('SIGKILL');
+    else void stopInstance(current.child);
+    await exited;
+    owned.delete(current);
+    await new Promise((r) => setTimeout(r, downMs));
+    const fresh = await startInstance(file);
+    owned.add(fresh);
+    running[instance - 1] = fresh;
+    return { killedAt, readyAt: Date.now() };
+  };
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   const { port } = front.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    instances: running.map((r) => ({ url: r.url, pid: r.pid })),
+    get instances() {
+      return running.map((r) => (r ? { url: r.url, pid: r.pid } : null));
+    },
+    restart,
     async close() {
       front.closeAllConnections();
       await new Promise<void>((resolve) => front.close(() => resolve()));

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ErrorCode, FloodgateError, type Issue } from '../../core/index.ts';
-import type { StartEmbeddedSystem } from '../../runner/index.ts';
+import type { RestartTiming, StartEmbeddedSystem, SystemUnderTest } from '../../runner/index.ts';
 
 const MAIN = fileURLToPath(new URL('./embedded-main.ts', import.meta.url));
 /** tsx's loader by absolute URL, so the child finds it whatever the user's working directory. */
@@ -19,7 +19,8 @@ const CLOSE_TIMEOUT_MS = 10_000;
  */
 export const startEmbeddedSystemInChild: StartEmbeddedSystem = (system, options) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, JSON.stringify({ system, withDispatcher: options.withDispatcher })], {
+    const request = { system, withDispatcher: options.withDispatcher, ...(options.restartable ? { restartable: true } : {}) };
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, JSON.stringify(request)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -58,10 +59,12 @@ export const startEmbeddedSystemInChild: StartEmbeddedSystem = (system, options)
       clearTimeout(timer);
       child.removeAllListeners('exit');
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      const control = controlChannel(child, stdout.slice(newline + 1), exited);
       resolve({
         kind: 'embedded',
         targetUrl: line.ready.targetUrl,
         providers: line.ready.providers,
+        ...(options.restartable ? { restart: control.restart } : {}),
         close: async () => {
           if (child.exitCode !== null) return;
           child.kill('SIGTERM');
@@ -72,3 +75,44 @@ export const startEmbeddedSystemInChild: StartEmbeddedSystem = (system, options)
       });
     });
   });
+
+/**
+ * The child's control lines after `ready`: restarts asked on its stdin, answered on its stdout by
+ * id (see embedded-main.ts). A child that exits fails every restart still waiting.
+ */
+function controlChannel(child: ChildProcess, rest: string, exited: Promise<void>): { restart: NonNullable<SystemUnderTest['restart']> } {
+  const waiting = new Map<number, { resolve: (t: RestartTiming) => void; reject: (e: Error) => void }>();
+  let ids = 0;
+  let buffer = rest;
+  child.stdout?.on('data', (chunk) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let parsed: { restarted?: { id: number; killedAt?: number; readyAt?: number; error?: string } };
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const r = parsed.restarted;
+      const w = r && waiting.get(r.id);
+      if (!r || !w) continue;
+      waiting.delete(r.id);
+      if (r.error !== undefined || r.killedAt === undefined || r.readyAt === undefined) w.reject(new Error(r.error ?? 'no timing'));
+      else w.resolve({ killedAt: r.killedAt, readyAt: r.readyAt });
+    }
+  });
+  void exited.then(() => {
+    for (const w of waiting.values()) w.reject(new Error('the embedded system exited during a restart'));
+    waiting.clear();
+  });
+  return {
+    restart: (r) =>
+      new Promise((resolve, reject) => {
+        const id = ++ids;
+        waiting.set(id, { resolve, reject });
+        child.stdin?.write(`${JSON.stringify({ restart: { id, ...r } })}\n`);
+      }),
+  };
+}

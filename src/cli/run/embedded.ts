@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDispatcher, parseDispatcherConfig } from '../../../dispatcher/index.ts';
 import { createMockProviders, type ProviderConfig as ParsedProviderConfig, ProviderConfig } from '../../../mock-providers/index.ts';
 import { parseConfigObject } from '../../core/index.ts';
@@ -29,6 +32,7 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
   const origin = adminUrl.replace(/\/__mock$/, '');
   const providers = Object.fromEntries(Object.values(mocks.providers).map((p) => [p.name, { adminUrl: origin, kind: p.kind }]));
   if (!options.withDispatcher) return { kind: 'embedded', targetUrl: origin, providers, close: () => mocks.close() };
+  let stopStore: () => void = () => undefined;
   try {
     const extra = (system.dispatcherConfig ?? {}) as Record<string, unknown>;
     const extraProviders = (extra.providers ?? {}) as Record<string, Record<string, unknown>>;
@@ -45,8 +49,14 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
     const input = { db: ':memory:', port: 0, ...extra, token: system.token, providers: accounts };
     const config = parseDispatcherConfig(input);
     const instances = system.dispatcherInstances ?? 1;
-    // One process in this one; several as processes of their own on one PostgreSQL outbox.
-    const dispatcher = instances > 1 ? await startDispatcherInstances({ ...input, port: 0 }, instances) : createDispatcher(config);
+    // A restart needs the dispatcher in a process of its own, on a store that outlives it.
+    const store = options.restartable ? durableStore(input.db) : undefined;
+    if (store) stopStore = store.remove;
+    // One process in this one; several (or a restartable one) as processes of their own on one outbox.
+    const dispatcher =
+      instances > 1 || store
+        ? await startDispatcherInstances({ ...input, db: store?.db ?? input.db, port: 0 }, instances)
+        : createDispatcher(config);
     const targetUrl = ('instances' in dispatcher ? dispatcher.url : await dispatcher.listen()).replace(/\/+$/, '');
     for (const [name, mock] of Object.entries(mockConfigs)) {
       const raw = system.providers[name] as Record<string, unknown>;
@@ -62,13 +72,27 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
       kind: 'embedded',
       targetUrl,
       providers,
+      ...('restart' in dispatcher ? { restart: ({ instance, signal, downMs }) => dispatcher.restart(instance, signal, downMs) } : {}),
       close: async () => {
         await dispatcher.close();
         await mocks.close();
+        stopStore();
       },
     };
   } catch (error) {
     await mocks.close();
+    stopStore();
     throw error;
   }
 };
+
+/**
+ * The store a restarted dispatcher comes back to: a PostgreSQL URL or a SQLite file as given, or,
+ * for an in-memory outbox (which a kill would erase), a SQLite file in a temporary folder that
+ * `remove` deletes at the end.
+ */
+function durableStore(db: unknown): { db: string; remove: () => void } {
+  if (typeof db === 'string' && db !== ':memory:' && db !== '') return { db, remove: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-outbox-'));
+  return { db: join(dir, 'outbox.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

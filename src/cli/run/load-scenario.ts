@@ -13,7 +13,7 @@ import {
 } from '../../config/index.ts';
 import { FloodgateError, InputError, type Issue } from '../../core/index.ts';
 import { buildThresholds, type Threshold } from '../../gate/index.ts';
-import { unknownTemplateFields } from '../../runner/index.ts';
+import { restartFaultIssues, unknownTemplateFields } from '../../runner/index.ts';
 
 /** A scenario ready to run, with its thresholds parsed and its identity. */
 export interface LoadedScenario {
@@ -35,6 +35,8 @@ export async function loadScenario(
     env?: Readonly<Record<string, string | undefined>>;
     /** Raises the YAML size limit (benchmarks only; users get `MAX_YAML_BYTES`). */
     maxBytes?: number;
+    /** `--target`: a dispatcher floodgate does not own, so `fault` steps cannot restart it. */
+    target?: string;
   },
 ): Promise<LoadedScenario> {
   const text = await readYamlText(file, options.maxBytes);
@@ -75,6 +77,7 @@ export async function loadScenario(
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
   if (scenario) {
     issues.push(...templateIssues(scenario, source.locate));
+    issues.push(...restartFaultIssues(scenario, options.target).map((i) => ({ ...i, location: source.locate(i.path) })));
     const hasPlanRefs = JSON.stringify(scenario.load).includes('"plan":');
     if (hasPlanRefs) {
       const resolver: PlanValueResolver =

@@ -11,6 +11,8 @@ export interface ProgressContext {
   httpSteps: ReadonlySet<string>;
   /** Each campaign's recent delivery rate (per second), measured by the writer. */
   deliveryRates: ReadonlyMap<string, number>;
+  /** Names of the `fault` steps (a dispatcher restart under way while active). */
+  faultSteps?: ReadonlySet<string>;
 }
 
 const NO_CONTEXT: ProgressContext = { httpEnd: null, httpSteps: new Set(), deliveryRates: new Map() };
@@ -19,6 +21,7 @@ const NO_CONTEXT: ProgressContext = { httpEnd: null, httpSteps: new Set(), deliv
 export function progressContextOf(scenario: Frozen<Scenario>): Omit<ProgressContext, 'deliveryRates'> {
   let end: number | null = null;
   const httpSteps = new Set<string>();
+  const faultSteps = new Set<string>();
   for (const step of scenario.load) {
     const until = step.phases
       ? step.phases.delay + step.phases.stages.reduce((s, st) => s + st.duration, 0)
@@ -27,9 +30,10 @@ export function progressContextOf(scenario: Frozen<Scenario>): Omit<ProgressCont
         : null;
     const name = step.phases?.name ?? step.sweep?.name;
     if (name) httpSteps.add(name);
+    if (step.fault?.name) faultSteps.add(step.fault.name);
     if (until !== null) end = Math.max(end ?? 0, until);
   }
-  return { httpEnd: end, httpSteps };
+  return { httpEnd: end, httpSteps, faultSteps };
 }
 
 /**
@@ -65,7 +69,9 @@ export function renderProgress(p: RunProgress, ctx: ProgressContext = NO_CONTEXT
   const sending = p.steps.filter((n) => ctx.httpSteps.has(n) || !p.campaigns.some((c) => c.name === n));
   for (const name of p.steps) {
     const c = p.campaigns.find((x) => x.name === name);
-    if (c && !ctx.httpSteps.has(name)) {
+    if (ctx.faultSteps?.has(name)) {
+      parts.push(`${name}: restarting the dispatcher`);
+    } else if (c && !ctx.httpSteps.has(name)) {
       const rate = ctx.deliveryRates.get(name);
       const at = rate && rate > 0 ? ` at ${Math.round(rate)}/s` : '';
       parts.push(
