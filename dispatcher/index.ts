@@ -15,6 +15,11 @@ export { CHANNELS, checkAccounts, DispatcherConfig, DispatcherConfigObject, pars
 /** Options that are not configuration: what tests and embedders inject. */
 export interface DispatcherOptions {
   clock?: Clock;
+  /**
+   * Opens the outbox the `db` setting names ({@link openStore} by default). Known-bad fixtures
+   * swap one part of an otherwise reference dispatcher through it (e.g. a limiter of one process).
+   */
+  openStore?: (db: string) => Store;
 }
 
 /** A running (or ready to run) dispatcher. */
@@ -43,7 +48,7 @@ export function openStore(db: string): Store {
  */
 export function createDispatcher(config: DispatcherConfig, options: DispatcherOptions = {}): Dispatcher {
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.db);
+  const store = (options.openStore ?? openStore)(config.db);
   const ready = store.init(Math.round(clock.now()));
   // Awaited by the app's onReady hook; until then a failure must not be an unhandled rejection.
   ready.catch(() => {});
