@@ -46,6 +46,7 @@ export {
   CampaignStats,
   IsolationStats,
   LatencySummary,
+  LatenessStats,
   PENDING_VERDICT,
   ProviderStats,
   RESULT_SCHEMA_VERSION,
