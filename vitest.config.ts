@@ -74,6 +74,8 @@ export const INTEGRATION = [
   'test/e2e/incident-replicas.test.ts',
   // floodgate project against two dispatcher processes and a real SES mock (issue 11, story 1).
   'test/e2e/projection-story1.test.ts',
+  // Lateness and early deliveries judged on an independent Python dispatcher with scheduled sends (issue 14).
+  'test/e2e/scheduled-dispatcher.test.ts',
 ];
 
 /**
