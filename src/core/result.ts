@@ -115,6 +115,8 @@ export const LatenessStats = z.object({
     z.object({
       due: z.number(),
       reached: z.number().int().nonnegative(),
+      /** The earliest in the bucket: where early deliveries show. */
+      min: z.number(),
       p50: z.number(),
       p99: z.number(),
       max: z.number(),

@@ -10,10 +10,10 @@ const CONFIG = {
   axis: { labelFontSize: 11, titleFontSize: 12 },
   legend: { orient: 'top' as const, labelLimit: 400 },
 };
-const COLORS = { p50: '#8c959f', p99: '#8250df', max: '#cf222e' };
+const COLORS = { min: '#bc4c00', p50: '#8c959f', p99: '#8250df', max: '#cf222e' };
 
 /**
- * One chart per scheduled campaign: lateness (ms) of its recipients by due time, as p50 / p99 / max
+ * One chart per scheduled campaign: lateness (ms) of its recipients by due time, as min / p50 / p99 / max
  * per due-time bucket (at most 100, so a 1,000,000-recipient campaign draws as many points as a
  * small one), the zero line, the early line at minus the tolerance, and lateness thresholds.
  */
@@ -25,7 +25,7 @@ export function buildLatenessCharts(result: Result): ChartSpec[] {
 
 function latenessChart(name: string, l: LatenessStats, thresholds: Result['thresholds']): ChartSpec {
   const values = l.buckets.flatMap((b) =>
-    (['p50', 'p99', 'max'] as const).map((k) => ({ due: b.due / 1000, series: k, value: b[k], reached: b.reached, early: b.early })),
+    (['min', 'p50', 'p99', 'max'] as const).map((k) => ({ due: b.due / 1000, series: k, value: b[k], reached: b.reached, early: b.early })),
   );
   const guides = [
     { y: 0, label: 'due' },
@@ -69,7 +69,7 @@ function latenessChart(name: string, l: LatenessStats, thresholds: Result['thres
   return {
     id: `lateness-${name}`,
     title: `Campaign ${name}: lateness by due time`,
-    caption: `First delivery minus due time for the ${l.reached.toLocaleString('en-US')} reached recipients, p50 / p99 / max per due-time bucket; below the dashed early line (-${l.tolerance} ms, the tolerance) a recipient was delivered before it was due (${l.early.toLocaleString('en-US')} were).${bucket}`,
+    caption: `First delivery minus due time for the ${l.reached.toLocaleString('en-US')} reached recipients, min / p50 / p99 / max per due-time bucket; below the dashed early line (-${l.tolerance} ms, the tolerance) a recipient was delivered before it was due (${l.early.toLocaleString('en-US')} were).${bucket}`,
     spec,
   };
 }

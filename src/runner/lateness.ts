@@ -51,6 +51,7 @@ export function computeLateness(track: FirstDeliveries, schedule: DueSchedule, t
     return {
       due: round((dues[b] as number) - t0),
       reached: slice.length,
+      min: round(slice[0] as number),
       p50: round(percentile(slice, 0.5) as number),
       p99: round(percentile(slice, 0.99) as number),
       max: round(slice[slice.length - 1] as number),

@@ -38,6 +38,8 @@ describe('lateness in the report', () => {
     // 100 buckets x 3 series at most, whatever the recipients.
     expect((text.match(/"series":"p99"/g) ?? []).length).toBeLessThanOrEqual(100);
     expect(chart?.caption).toMatch(/20 were/);
+    // The early ones show as the first bucket's minimum, 200 ms before due.
+    expect(text).toContain('"series":"min","value":-200');
     const svg = await renderVegaLiteToSvg(chart?.spec as never);
     expect(svg).toContain('lateness (ms, delivery minus due)');
     expect(svg).toContain('threshold campaign.spurt.lateness.p99 &lt; 5s');

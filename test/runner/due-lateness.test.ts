@@ -66,7 +66,7 @@ describe('lateness (first delivery minus due time)', () => {
     const t = trackWith(Array.from({ length: 101 }, (_, i) => (i < 100 ? 1000 + i : undefined)));
     const l = computeLateness(t, s, 1, 0);
     expect(l).toMatchObject({ reached: 100, p50: 49, p95: 94, p99: 98, max: 99, early: 0, tolerance: 1, firstDue: 1000, lastDue: 1000 });
-    expect(l.buckets).toEqual([{ due: 1000, reached: 100, p50: 49, p99: 98, max: 99, early: 0 }]);
+    expect(l.buckets).toEqual([{ due: 1000, reached: 100, min: 0, p50: 49, p99: 98, max: 99, early: 0 }]);
   });
 
   it('early is more than the tolerance before due: exactly -tolerance is not early, a hair more is', () => {
@@ -91,9 +91,9 @@ describe('lateness (first delivery minus due time)', () => {
     const t = trackWith([t0 + 2005, t0 + 2010, t0 + 2700, t0 + 2700, t0 + 4001, undefined]);
     const l = computeLateness(t, s, 1, t0);
     expect(l.buckets).toEqual([
-      { due: 2000, reached: 2, p50: 5, p99: 10, max: 10, early: 0 },
-      { due: 3000, reached: 2, p50: -300, p99: -300, max: -300, early: 2 },
-      { due: 4000, reached: 1, p50: 1, p99: 1, max: 1, early: 0 },
+      { due: 2000, reached: 2, min: 5, p50: 5, p99: 10, max: 10, early: 0 },
+      { due: 3000, reached: 2, min: -300, p50: -300, p99: -300, max: -300, early: 2 },
+      { due: 4000, reached: 1, min: 1, p50: 1, p99: 1, max: 1, early: 0 },
     ]);
     expect(l).toMatchObject({ early: 2, reached: 5, lastDue: 4000, p50: 1, max: 10 });
 
