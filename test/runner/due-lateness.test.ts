@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseYamlSource, Scenario, validateSource } from '../../src/config/index.ts';
 import { defaultStartRequest, trackingWindow } from '../../src/runner/campaign.ts';
 import { CampaignTrack } from '../../src/runner/delivery-tracker.ts';
 import { dueAt, dueOffset, dueSchedule, dueVars, lastDueOffset, scheduleBody } from '../../src/runner/due.ts';
 import { computeLateness, MAX_LATENESS_BUCKETS, percentile } from '../../src/runner/lateness.ts';
+import { plannedLength } from '../../src/runner/steps.ts';
 
 const T0 = 1_764_522_000_000.4;
 
@@ -105,5 +107,16 @@ describe('lateness (first delivery minus due time)', () => {
     expect(bl.buckets.length).toBeLessThanOrEqual(MAX_LATENESS_BUCKETS);
     expect(bl.buckets.reduce((a, b) => a + b.reached, 0)).toBe(n);
     expect(bl).toMatchObject({ reached: n, early: 0, max: 99, p50: 49, p99: 98 });
+  });
+});
+
+describe('the planned length of a run with a scheduled campaign', () => {
+  it('runs its deadline from the last due time', () => {
+    const yaml = (due: string) =>
+      `name: p\nload:\n  - campaign: { channel: push, recipients: 100, template: t, deadline: 10s, delay: 1s${due} }\n`;
+    const length = (due: string) => plannedLength(validateSource(Scenario, parseYamlSource(yaml(due), 'p.yaml')));
+    expect(length('')).toBe(11_000);
+    // Due from 30 s over a minute: the last of 100 at 30 s + floor(99 * 60 s / 100) = 89.4 s.
+    expect(length(', due: { at: 30s, spread: 60s }')).toBe(1000 + 89_400 + 10_000);
   });
 });
