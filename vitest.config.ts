@@ -80,6 +80,8 @@ export const INTEGRATION = [
   'test/e2e/restart-own-dispatcher.test.ts',
   'test/cli/embedded-restart.test.ts',
   'test/runner/own-dispatcher.test.ts',
+  // Lateness and early deliveries judged on an independent Python dispatcher with scheduled sends (issue 14).
+  'test/e2e/scheduled-dispatcher.test.ts',
 ];
 
 /**

@@ -223,6 +223,42 @@ const Search = z
 
 const StartRequest = RequestTemplate.omit({ weight: true, name: true }).strict();
 
+/** Default `due.tolerance`: a delivery recorded up to 1 ms before its due time is not early (clocks of two processes, ms resolution). */
+export const DUE_TOLERANCE_DEFAULT = 1;
+
+/**
+ * When a campaign's recipients are due, relative to the moment floodgate sends the start request:
+ * all at `at`, evenly over `spread` from `at`, or a `batch` every `every` from `at` (recipient i at
+ * `at + floor(i * spread / count)` or `at + floor(i / batch) * every`, the reference dispatcher's
+ * `schedule`). Lateness is each recipient's first delivery minus its due time; `tolerance` is how
+ * far before its due time a delivery may be recorded and still not be early.
+ */
+const Due = z
+  .object({
+    at: durationMs(),
+    spread: durationMs().optional(),
+    every: durationMs().optional(),
+    batch: count().optional(),
+    tolerance: durationMs().default(DUE_TOLERANCE_DEFAULT),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+    if (d.spread !== undefined && (d.every !== undefined || d.batch !== undefined))
+      issue(d.every !== undefined ? 'every' : 'batch', 'give either `spread` or `every` + `batch`, not both');
+    else if (d.every !== undefined && d.batch === undefined)
+      issue('every', '`every` needs `batch`: how many recipients fall due each interval');
+    else if (d.batch !== undefined && d.every === undefined)
+      issue('batch', '`batch` needs `every`: the interval between batches (e.g. `every: 1m`)');
+    for (const key of ['at', 'spread', 'every'] as const) {
+      const v = d[key];
+      if (v !== undefined && !Number.isInteger(v)) issue(key, `due times are whole milliseconds, got ${v}ms`);
+    }
+    if (d.every !== undefined && d.every < 1) issue('every', '`every` must be at least 1ms');
+    if (d.batch !== undefined && !(Number.isInteger(d.batch) && d.batch >= 1))
+      issue('batch', `\`batch\` must be a whole number from 1, got ${d.batch}`);
+  });
+
 const Campaign = z
   .object({
     name: z.string().optional(),
@@ -238,7 +274,10 @@ const Campaign = z
      * (SMS for numbers that are not KakaoTalk users): each recipient must get exactly one of the two.
      */
     fallback: z.string().optional(),
+    /** With `due:`, measured from the last recipient's due time (how long the sender has after it), not from the start. */
     deadline: durationMs().optional(),
+    /** When the recipients are due (scheduled sends); floodgate then measures lateness and early deliveries. */
+    due: Due.optional(),
     /** The request that starts the campaign; the reference dispatcher's API by default. */
     start: StartRequest.optional(),
     poll: durationMs().default(SCENARIO_DEFAULTS.campaignPoll),

@@ -72,7 +72,7 @@ export function rateValue(rate: RateValue): number {
  * `--scale F`: shrinks counts and durations by F and keeps every rate, so a 420,000-recipient,
  * 35-minute campaign runs in CI in seconds with the same physics (ARCHITECTURE.md). Stage,
  * sweep-step and delay durations, campaign recipients and deadlines scale; rates, timeouts,
- * concurrency and tolerances do not. Counts round up (at least 1); a sweep step keeps at least
+ * concurrency and tolerances do not. A campaign's `due` times stay, its `due.batch` scales. Counts round up (at least 1); a sweep step keeps at least
  * 1 s so autocannon has a second to measure.
  */
 export function scaleScenario(scenario: Frozen<Scenario>, factor: number): Frozen<Scenario> {
@@ -92,6 +92,8 @@ export function scaleScenario(scenario: Frozen<Scenario>, factor: number): Froze
       c.delay = Math.round(c.delay * factor);
       c.recipients = Math.max(1, Math.ceil(c.recipients * factor));
       if (c.deadline !== undefined) c.deadline = time(c.deadline);
+      // Due times are physics and stay; a batch scales with the recipients, so the number of batches stays.
+      if (c.due?.batch !== undefined) c.due.batch = Math.max(1, Math.ceil(c.due.batch * factor));
     } else if (step.search) {
       // A search keeps its step length: a shorter step cannot tell a growing queue from noise.
       step.search.delay = Math.round(step.search.delay * factor);

@@ -47,6 +47,7 @@ export {
   FaultStats,
   IsolationStats,
   LatencySummary,
+  LatenessStats,
   PENDING_VERDICT,
   ProviderStats,
   RESULT_SCHEMA_VERSION,

@@ -89,6 +89,43 @@ export const ProviderStats = z.object({
 });
 export type ProviderStats = z.infer<typeof ProviderStats>;
 
+/**
+ * A scheduled campaign's lateness (`due:`): per reached recipient, its first delivery's time minus
+ * its due time, ms. Negative is before it was due; more than `tolerance` before is `early`.
+ */
+export const LatenessStats = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  max: z.number().nullable(),
+  /** Recipients whose first delivery was recorded more than `tolerance` ms before they were due. */
+  early: z.number().int().nonnegative(),
+  /** How far before its due time a delivery may be recorded and not count as early (timestamp resolution), ms. */
+  tolerance: z.number().nonnegative(),
+  /** Recipients with a delivery: the figures are over these (none reached: no figures). */
+  reached: z.number().int().nonnegative(),
+  /** The first and last recipient's due time, ms after the campaign's start request. */
+  firstDue: z.number(),
+  lastDue: z.number(),
+  /**
+   * Lateness by due time, the chart's data: at most 100 buckets of equal due-time width, each with
+   * the due time of its first reached recipient (ms after the start request) and its figures.
+   */
+  buckets: z.array(
+    z.object({
+      due: z.number(),
+      reached: z.number().int().nonnegative(),
+      /** The earliest in the bucket: where early deliveries show. */
+      min: z.number(),
+      p50: z.number(),
+      p99: z.number(),
+      max: z.number(),
+      early: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type LatenessStats = z.infer<typeof LatenessStats>;
+
 /** A campaign tracked to its end against the mock ledgers. */
 export const CampaignStats = z.object({
   name: z.string(),
@@ -118,6 +155,8 @@ export const CampaignStats = z.object({
    * Optional: only such campaigns carry it.
    */
   fallback: z.object({ provider: z.string(), delivered: z.number().int().nonnegative(), both: z.number().int().nonnegative() }).optional(),
+  /** For a campaign with due times (`due:`): how late its recipients were delivered. Optional: only such campaigns carry it. */
+  lateness: LatenessStats.optional(),
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 

@@ -9,7 +9,7 @@ import { isolationChecks } from './isolation-check.ts';
 export interface Check {
   /** Stable id, also the JUnit test case name: `provider.alimtalk.duplicates`. */
   id: string;
-  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity' | 'fallback' | 'isolation';
+  kind: 'duplicates' | 'lost' | 'window' | 'rejected' | 'accepted' | 'verified' | 'validity' | 'fallback' | 'isolation' | 'early';
   status: 'pass' | 'fail' | 'skip';
   /** The measured value (null for validity and skipped checks). */
   actual: number | null;
@@ -120,6 +120,7 @@ export function buildChecks(result: Result): Check[] {
         : pass(id, 'lost', 0, `campaign ${c.name}: all ${c.accepted} accepted recipients received it`),
     );
     if (c.fallback) checks.push(fallbackCheck(c, c.fallback));
+    if (c.lateness) checks.push(earlyCheck(c, c.lateness));
   }
   checks.push(...isolationChecks(result));
   const { verdict, reasons } = result.validity;
@@ -132,6 +133,30 @@ export function buildChecks(result: Result): Check[] {
     message: `run ${verdict}${why}`,
   });
   return checks;
+}
+
+/**
+ * A scheduled campaign sends nobody before their due time: recipients whose first delivery was
+ * recorded more than the tolerance early fail it. Over no reached recipient it is skipped (said),
+ * never passed: the lost check already fails such a campaign.
+ */
+function earlyCheck(c: Result['campaigns'][number], l: NonNullable<Result['campaigns'][number]['lateness']>): Check {
+  const id = `campaign.${c.name}.early`;
+  const tolerance = `${l.tolerance}ms`;
+  if (l.reached === 0) return skip(id, 'early', `campaign ${c.name}: no recipient was reached, so none could be early`);
+  if (l.early > 0)
+    return fail(
+      id,
+      'early',
+      l.early,
+      `campaign ${c.name}: ${l.early} of ${l.reached} recipient(s) were delivered before they were due (more than ${tolerance} early)`,
+    );
+  return pass(
+    id,
+    'early',
+    0,
+    `campaign ${c.name}: none of ${l.reached} delivered recipients arrived before they were due (tolerance ${tolerance})`,
+  );
 }
 
 /** Exactly one of the two: a recipient who got the message and its fallback got it twice. */

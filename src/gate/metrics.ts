@@ -12,6 +12,7 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
  * | `http.requests` | count | requests sent | count |
  * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) | none |
  * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) | none |
+ * | `campaign[.<name>].lateness.<p50/p95/p99/max>`, `.early` | duration, count | a campaign with `due:`: lateness (worst over campaigns), early (sum); no value when none was reached | none |
  * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit | none |
  * | `search[.<name>].rate`, `.headroom` | rate, fraction | the capacity search's answer (lowest over searches), against its `targetTps` | none |
  * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax | none |
@@ -59,6 +60,8 @@ const WINDOW_FIELDS = ['maxPerSecondWindow', 'maxPerMinuteWindow'] as const;
 const PROVIDER_FIELDS = [...COUNT_FIELDS, ...WINDOW_FIELDS];
 const CAMPAIGN_COUNTS = ['requested', 'accepted', 'delivered', 'lost', 'duplicated'] as const;
 const CAMPAIGN_TIMES = ['drainTime', 'completion.p50', 'completion.p95', 'completion.p100'] as const;
+/** A scheduled campaign's figures (`due:`): lateness percentiles (ms) and the early count. */
+export const CAMPAIGN_LATENESS = ['lateness.p50', 'lateness.p95', 'lateness.p99', 'lateness.max', 'early'] as const;
 const SERIES_AGGREGATES = ['max', 'min', 'avg', 'mean', 'last'] as const;
 
 /** The metric roots a key may start with (for hints). */
@@ -156,13 +159,23 @@ function resolveProvider(key: string, rest: string[]): MetricRef | UnknownMetric
   };
 }
 
+/** A `campaign.*` key's campaign name (undefined: all campaigns) and field, or null when it names no campaign field. */
+export function campaignField(key: string): { name: string | undefined; field: string } | null {
+  const fields: string[] = [...CAMPAIGN_COUNTS, ...CAMPAIGN_TIMES, ...CAMPAIGN_LATENESS];
+  const joined = key.split('.').slice(1).join('.');
+  // The longest match: `lateness.p99` before a campaign named `lateness` with a field `p99` could ever be read.
+  const field = fields.find((f) => joined === f) ?? fields.find((f) => joined.endsWith(`.${f}`));
+  if (!key.startsWith('campaign.') || !field) return null;
+  return { name: joined === field ? undefined : joined.slice(0, joined.length - field.length - 1), field };
+}
+
 function resolveCampaign(key: string, rest: string[]): MetricRef | UnknownMetric {
-  const fields: string[] = [...CAMPAIGN_COUNTS, ...CAMPAIGN_TIMES];
+  const fields: string[] = [...CAMPAIGN_COUNTS, ...CAMPAIGN_TIMES, ...CAMPAIGN_LATENESS];
   const candidates = fields.map((f) => `campaign[.<name>].${f}`);
-  const joined = rest.join('.');
-  const field = fields.find((f) => joined === f || joined.endsWith(`.${f}`));
-  if (!field) return { unknown: key, candidates };
-  const name = joined === field ? undefined : joined.slice(0, joined.length - field.length - 1);
+  const found = campaignField(`campaign.${rest.join('.')}`);
+  if (!found) return { unknown: key, candidates };
+  const { name, field } = found;
+  if ((CAMPAIGN_LATENESS as readonly string[]).includes(field)) return latenessMetric(key, name, field);
   const isTime = (CAMPAIGN_TIMES as readonly string[]).includes(field);
   return {
     key,
@@ -175,6 +188,27 @@ function resolveCampaign(key: string, rest: string[]): MetricRef | UnknownMetric
       const times = campaigns.map((c) => (field === 'drainTime' ? c.drainTime : c.completion[field.slice('completion.'.length) as 'p50']));
       // A campaign that never drained has no drain time: it fails any upper bound.
       return times.some((t) => t === null) ? Number.POSITIVE_INFINITY : Math.max(...(times as number[]));
+    },
+  };
+}
+
+/**
+ * A scheduled campaign's lateness or early count, over the named campaign or every campaign with due
+ * times: the worst lateness, the early counts summed. No value (so any bound fails, saying so) when no
+ * such campaign is in the result or one reached no recipient: a check over nothing never holds.
+ */
+function latenessMetric(key: string, name: string | undefined, field: string): MetricRef {
+  return {
+    key,
+    kind: field === 'early' ? 'number' : 'duration',
+    aggregates: AGGREGATES_BY_FAMILY.value,
+    read: (r) => {
+      const scheduled = r.campaigns.filter((c) => (name === undefined || c.name === name) && c.lateness !== undefined);
+      const stats = scheduled.map((c) => c.lateness as NonNullable<(typeof c)['lateness']>);
+      if (stats.length === 0 || stats.some((l) => l.reached === 0)) return null;
+      if (field === 'early') return sum(stats.map((l) => l.early));
+      const values = stats.map((l) => l[field.slice('lateness.'.length) as 'p50']);
+      return values.some((v) => v === null) ? null : Math.max(...(values as number[]));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Issue, Result, ThresholdOutcome } from '../core/index.ts';
-import { aggregateName, METRIC_ROOTS, type MetricRef, resolveMetric, seriesName } from './metrics.ts';
+import { aggregateName, CAMPAIGN_LATENESS, campaignField, METRIC_ROOTS, type MetricRef, resolveMetric, seriesName } from './metrics.ts';
 import { compare, parseThresholdExpression, type ThresholdExpression } from './threshold-parser.ts';
 
 /** A threshold ready to evaluate: its metric reader and parsed expression. */
@@ -13,6 +13,8 @@ export interface Threshold {
 export interface ThresholdContext {
   providers?: readonly string[];
   campaigns?: readonly string[];
+  /** The campaigns with due times (`due:`): lateness and early thresholds on any other are refused before the run. */
+  scheduledCampaigns?: readonly string[];
   /** The scenario's `search` step names: `search.<name>.rate` on another is refused before the run. */
   searches?: readonly string[];
   /** Series the scenario's monitors keep (`<monitor>.<series>`): a threshold on any other is refused before the run. */
@@ -39,7 +41,7 @@ export function buildThresholds(
       issues.push({ path, message: `unknown metric \`${metric}\``, hint: `known: ${ref.candidates.join(', ')}` });
       continue;
     }
-    const nameIssue = checkNames(metric, context);
+    const nameIssue = checkNames(metric, context) ?? checkScheduled(metric, context);
     if (nameIssue) issues.push({ path, ...nameIssue });
     expressions.forEach((source, i) => {
       const itemPath = typeof value === 'string' ? path : [...path, i];
@@ -83,12 +85,30 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
         : 'add a monitor under monitors.prometheus that keeps it';
     return { message: `no monitor keeps a series \`${series}\`, so this threshold could never be verified`, hint };
   }
+  // `campaign.lateness.p99` and `campaign.drainTime` name a field of every campaign, not a campaign.
+  const campaign = root === 'campaign' ? campaignField(metric) : null;
+  if (campaign && campaign.name === undefined) return undefined;
   const declared =
     root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : root === 'search' ? context.searches : undefined;
   if (!declared || name === undefined) return undefined;
   const isField = metric.split('.').length === 2;
   if (isField || declared.includes(name)) return undefined;
   return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
+}
+
+/**
+ * A lateness or early threshold must name a campaign with due times (or, unnamed, the scenario must
+ * have one): over a campaign without them it could never be verified, and a silent pass would lie.
+ */
+function checkScheduled(metric: string, context: ThresholdContext): { message: string; hint?: string } | undefined {
+  const scheduled = context.scheduledCampaigns;
+  const found = campaignField(metric.startsWith('projected.') ? metric.slice('projected.'.length) : metric);
+  if (!scheduled || !found || !(CAMPAIGN_LATENESS as readonly string[]).includes(found.field)) return undefined;
+  const hint = `campaigns with due times: ${scheduled.join(', ') || 'none'}; add \`due: { at: ... }\` to the campaign step`;
+  if (found.name === undefined)
+    return scheduled.length > 0 ? undefined : { message: `no campaign in this scenario has \`due:\`, so ${metric} has no value`, hint };
+  if (scheduled.includes(found.name)) return undefined;
+  return { message: `campaign \`${found.name}\` has no \`due:\`, so it has no lateness or early deliveries to check`, hint };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Comparison } from '../gate/index.ts';
 import { ruleLayer, THRESHOLD_COLOR, thresholdBounds } from './chart-rules.ts';
 import { downsample, type Reducer } from './downsample.ts';
 import { withFaultRules } from './fault-rules.ts';
+import { buildLatenessCharts } from './lateness-chart.ts';
 import { buildSearchCharts } from './search-chart.ts';
 
 /** A chart to render: a vega-lite spec with its data inline, and a caption saying how to read it. */
@@ -317,7 +318,8 @@ export function buildCampaignCharts(result: Result): ChartSpec[] {
     const layer: unknown[] = [];
     if (c.deadline !== null) {
       layer.push({
-        data: { values: [{ deadline: c.deadline / 1000 }] },
+        // A scheduled campaign's deadline runs from its last due time.
+        data: { values: [{ deadline: (c.deadline + (c.lateness?.lastDue ?? 0)) / 1000 }] },
         mark: { type: 'rule', color: '#cf222e', strokeDash: [6, 4] },
         encoding: { x: { field: 'deadline', type: 'quantitative' } },
       });
@@ -512,6 +514,7 @@ export function buildCharts(result: Result, comparison: Comparison | null = null
     buildWindowChart(result),
     buildDeliveriesChart(result),
     ...buildCampaignCharts(result),
+    ...buildLatenessCharts(result),
     buildSeriesChart(result),
     ...buildUslCharts(result),
     ...buildSearchCharts(result),

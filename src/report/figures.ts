@@ -1,4 +1,4 @@
-import type { Result } from '../core/index.ts';
+import type { LatenessStats, Result } from '../core/index.ts';
 import { formatBinaryBytes, formatCount, formatElapsed, formatFigure, formatMs, formatPercent } from '../core/index.ts';
 import { httpEfficiency, providerEfficiency } from '../gate/index.ts';
 
@@ -34,11 +34,12 @@ export function buildKeyFigures(result: Result): Figure[] {
   }
   for (const c of result.campaigns) {
     const drain = c.drainTime === null ? 'not drained' : `drained in ${formatElapsed(c.drainTime)}`;
-    const deadline = c.deadline === null ? '' : ` (deadline ${formatElapsed(c.deadline)})`;
+    const deadline = c.deadline === null ? '' : ` (deadline ${formatElapsed(c.deadline)}${c.lateness ? ' after the last due time' : ''})`;
     out.push({
       label: `campaign ${c.name}`,
       value: `${formatCount(c.delivered)} of ${formatCount(c.accepted)} delivered, ${formatCount(c.lost)} lost, ${formatCount(c.duplicated)} duplicated; ${drain}${deadline}`,
     });
+    if (c.lateness) out.push(latenessFigure(c.name, c.lateness));
   }
   for (const s of result.sweeps) {
     if (!s.usl) continue;
@@ -76,4 +77,16 @@ export function buildKeyFigures(result: Result): Figure[] {
   if (rss && rss.points.length > 0)
     out.push({ label: 'dispatcher RSS max', value: formatBinaryBytes(Math.max(...rss.points.map((p) => p[1]))) });
   return out;
+}
+
+/** A scheduled campaign's lateness: percentiles in ms, the early count with its tolerance, over how many. */
+function latenessFigure(name: string, l: LatenessStats): Figure {
+  const due =
+    l.firstDue === l.lastDue
+      ? `all due at ${formatElapsed(l.firstDue)}`
+      : `due from ${formatElapsed(l.firstDue)} to ${formatElapsed(l.lastDue)}`;
+  return {
+    label: `lateness ${name} p50 / p95 / p99 / max`,
+    value: `${formatMs(l.p50)} / ${formatMs(l.p95)} / ${formatMs(l.p99)} / ${formatMs(l.max)}; ${formatCount(l.early)} early (more than ${formatMs(l.tolerance)} before due) of ${formatCount(l.reached)} reached; ${due} after the start request`,
+  };
 }

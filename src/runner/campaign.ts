@@ -3,6 +3,8 @@ import { SCENARIO_DEFAULTS } from '../config/index.ts';
 import type { CampaignStats, Clock } from '../core/index.ts';
 import { createRng } from '../core/index.ts';
 import type { CampaignTrack, ProviderTracker } from './delivery-tracker.ts';
+import { type DueSchedule, type DueSpec, dueAt, dueSchedule, dueVars, scheduleBody } from './due.ts';
+import { computeLateness } from './lateness.ts';
 import { createRequestFactory, type TemplateSpec } from './templates.ts';
 
 /** A campaign as the runner needs it (resolved from the scenario). */
@@ -15,7 +17,10 @@ export interface CampaignSpec {
   pattern: string;
   template: string;
   params: Readonly<Record<string, unknown>>;
+  /** With `due`, measured from the last recipient's due time. */
   deadline?: number;
+  /** When its recipients are due, relative to the start request (scheduled sends). */
+  due?: DueSpec;
   /** The request that starts it; the reference dispatcher's `POST /v1/campaigns` when absent. */
   start?: TemplateSpec;
   /** Ledger polling interval, ms. */
@@ -56,6 +61,8 @@ export interface TrackedCampaign {
   startError: string | null;
   /** Epoch ms of the start request. */
   t0: number;
+  /** The absolute due times, for a campaign with `due`. */
+  schedule?: DueSchedule;
   track: CampaignTrack;
   curve: [number, number][];
   backlog: [number, number][];
@@ -93,14 +100,28 @@ export function recipientAt(pattern: string, i: number): string {
   );
 }
 
-/** The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator). */
-export function defaultStartRequest(): TemplateSpec {
-  return SCENARIO_DEFAULTS.campaignStart as TemplateSpec;
+/**
+ * The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator), with
+ * the `schedule` object (`{{schedule}}`) for a campaign with due times.
+ */
+export function defaultStartRequest(scheduled = false): TemplateSpec {
+  const start = SCENARIO_DEFAULTS.campaignStart as TemplateSpec;
+  if (!scheduled) return start;
+  return { ...start, body: { ...(start.body as Record<string, unknown>), schedule: '{{schedule}}' } };
+}
+
+/**
+ * How long after its start request a campaign is tracked: its deadline (x {@link DEADLINE_GRACE})
+ * or `trackFor` without one; for a scheduled campaign both run from its last due time, so recipients
+ * that are not due yet are never called lost.
+ */
+export function trackingWindow(spec: Pick<CampaignSpec, 'deadline'>, trackFor: number, lastDue = 0): number {
+  return lastDue + (spec.deadline !== undefined ? spec.deadline * DEADLINE_GRACE : trackFor);
 }
 
 /**
  * Starts a campaign, then follows its provider's delivery feed until every accepted recipient has
- * a first delivery, the deadline (plus {@link DEADLINE_GRACE}) passed, the feed failed, or the run
+ * a first delivery, its {@link trackingWindow} passed (from the last due time when it has `due`), the feed failed, or the run
  * was aborted. The runner knows the exact recipient set (from the pattern) and needs nothing from
  * the dispatcher but the start request. The figures are final only after the run has read the feed
  * to its end ({@link campaignStats}), so a duplicate that arrives after the last first delivery
@@ -112,10 +133,12 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
   const track = tracker.track(spec.name, spec.pattern, spec.recipients);
   options.fallbackTracker?.adoptAsFallback(track);
   const t0 = clock.now();
-  const { accepted, error } = await startCampaign(spec, options);
+  const schedule = spec.due ? dueSchedule(spec.due, t0, spec.recipients) : undefined;
+  const { accepted, error } = await startCampaign(spec, options, schedule);
   const curve: [number, number][] = [];
   const backlog: [number, number][] = [];
-  const window = spec.deadline !== undefined ? spec.deadline * DEADLINE_GRACE : options.trackFor;
+  const lastDue = schedule && spec.recipients > 0 ? Math.max(0, dueAt(schedule, spec.recipients - 1) - t0) : 0;
+  const window = trackingWindow(spec, options.trackFor, lastDue);
   while (accepted > 0 && !options.signal?.aborted) {
     await Promise.all([tracker.poll(), options.fallbackTracker?.poll()]);
     const t = clock.now() - t0;
@@ -126,7 +149,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
     if (tracker.error || options.fallbackTracker?.error || delivered >= accepted || t >= window) break;
     await clock.sleep(Math.min(spec.poll, Math.max(0, window - t)), options.signal).catch(() => undefined);
   }
-  return { spec, accepted, startError: error, t0, track, curve, backlog };
+  return { spec, accepted, startError: error, t0, track, curve, backlog, ...(schedule ? { schedule } : {}) };
 }
 
 /** A tracked campaign's figures, once its provider's feed was read to the end of the run. */
@@ -157,6 +180,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     ...(lostSample.length > 0 ? { lostSample } : {}),
     startError: c.startError,
     ...(spec.fallback !== undefined ? { fallback: { provider: spec.fallback, ...track.fallbackCounts() } } : {}),
+    ...(c.schedule && spec.due ? { lateness: computeLateness(track, c.schedule, spec.due.tolerance, t0) } : {}),
   };
 }
 
@@ -165,18 +189,26 @@ const START_RETRY_MS = 250;
 const RESTARTING = /answered 50[23]\b|ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|other side closed/;
 
 /** Sends the start request, again while {@link CampaignOptions.retryStartFor} lasts if no dispatcher answered it. */
-async function startCampaign(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
+async function startCampaign(
+  spec: CampaignSpec,
+  options: CampaignOptions,
+  schedule?: DueSchedule,
+): Promise<{ accepted: number; error: string | null }> {
   const until = options.clock.now() + (options.retryStartFor ?? 0);
   for (;;) {
-    const outcome = await startOnce(spec, options);
+    const outcome = await startOnce(spec, options, schedule);
     if (!outcome.error || !RESTARTING.test(outcome.error) || options.clock.now() >= until || options.signal?.aborted) return outcome;
     await options.clock.sleep(START_RETRY_MS, options.signal).catch(() => undefined);
   }
 }
 
 /** Sends the start request once; accepted = the response's `accepted` number, else all on a 2xx. */
-async function startOnce(spec: CampaignSpec, options: CampaignOptions): Promise<{ accepted: number; error: string | null }> {
-  const template = spec.start ?? defaultStartRequest();
+async function startOnce(
+  spec: CampaignSpec,
+  options: CampaignOptions,
+  schedule?: DueSchedule,
+): Promise<{ accepted: number; error: string | null }> {
+  const template = spec.start ?? defaultStartRequest(schedule !== undefined);
   const factory = createRequestFactory([template], {
     rng: createRng(spec.name),
     clock: options.clock,
@@ -189,6 +221,7 @@ async function startOnce(spec: CampaignSpec, options: CampaignOptions): Promise<
       pattern: spec.pattern,
       name: spec.name,
       token: spec.token ?? '',
+      ...(schedule ? { schedule: scheduleBody(schedule), ...dueVars(schedule) } : {}),
     },
   });
   const req = factory.next();

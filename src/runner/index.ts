@@ -3,7 +3,10 @@
 export type { CampaignOutcome, CampaignSpec, TrackedCampaign } from './campaign.ts';
 export { campaignStats, runCampaign } from './campaign.ts';
 export { createRecipientMatcher, ProviderTracker } from './delivery-tracker.ts';
+export type { DueSchedule, DueSpec } from './due.ts';
+export { dueAt, dueSchedule, dueVarNames, lastDueOffset, scheduleBody } from './due.ts';
 export { hasRestartFault, restartFaultIssues } from './fault.ts';
+export { computeLateness } from './lateness.ts';
 export { beginMockSession, type MockEndpoint, type MockSession } from './mock-session.ts';
 export { parsePrometheusText } from './prometheus.ts';
 export { defaultRunDir, describeMachine, writeResultFile } from './result.ts';

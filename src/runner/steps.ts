@@ -11,6 +11,7 @@ import {
 import { type Clock, createRng, type IsolationStats, type SearchStats, type SweepStats } from '../core/index.ts';
 import { runCampaign, type TrackedCampaign } from './campaign.ts';
 import type { ProviderTracker } from './delivery-tracker.ts';
+import { lastDueOffset } from './due.ts';
 import { createIsolationRecorder } from './isolation.ts';
 import { runPacer } from './pacer.ts';
 import type { Recorder } from './recorder.ts';
@@ -155,6 +156,7 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
       template: c.template,
       params: c.params,
       ...(c.deadline !== undefined ? { deadline: c.deadline } : {}),
+      ...(c.due ? { due: c.due } : {}),
       ...(c.start ? { start: c.start } : {}),
       poll: c.poll,
       token: ctx.scenario.system.token,
@@ -191,7 +193,9 @@ export function plannedLength(scenario: Frozen<Scenario>): number | null {
       end = Math.max(end, step.search.delay + step.search.maxProbes * (step.search.stepDuration + step.search.cooldown));
     else if (step.campaign) {
       if (step.campaign.deadline === undefined) return null;
-      end = Math.max(end, step.campaign.delay + step.campaign.deadline);
+      // A scheduled campaign's deadline runs from its last due time.
+      const due = step.campaign.due ? lastDueOffset(step.campaign.due, step.campaign.recipients) : 0;
+      end = Math.max(end, step.campaign.delay + due + step.campaign.deadline);
     }
   }
   return end;

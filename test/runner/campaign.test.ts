@@ -200,3 +200,41 @@ describe('campaign tracking', () => {
     expect(stats.startError).toMatch(/accepted 0 of 20/);
   });
 });
+
+describe('a scheduled campaign (due:)', () => {
+  it('sends the schedule, tracks past the deadline until the last due time, and measures lateness', async () => {
+    const clock = createManualClock(1_000_000.4);
+    const d = await dispatcher(clock, 202, { id: 'c1', accepted: 20 });
+    // The dispatcher stand-in sends recipient i 10 ms after it is due, by the schedule it was given; #7 300 ms early.
+    const read: FeedReader = async (after, until) => {
+      const schedule = (d.received.body as { schedule?: { at: number; spreadMs: number } } | undefined)?.schedule;
+      const all = schedule
+        ? Array.from({ length: 20 }, (_, i) => ({
+            recipient: `cmp1-${i + 1}`,
+            at: schedule.at + Math.floor((i * schedule.spreadMs) / 20) + (i === 7 ? -300 : 10),
+          }))
+        : [];
+      const visible = all.sort((a, b) => a.at - b.at).filter((e) => e.at <= clock.now());
+      const end = Math.min(visible.length, until ?? Number.POSITIVE_INFINITY);
+      return { cursor: Math.max(after, end), head: visible.length, entries: visible.slice(after, end) };
+    };
+    const tracker = new ProviderTracker('alimtalk', read);
+    // A 400 ms deadline would stop tracking after 500 ms, long before anyone is due: it runs from the last due time.
+    const tracked = await drive(
+      clock,
+      runCampaign(spec({ deadline: 400, due: { at: 3000, spread: 2000, tolerance: 1 } }), {
+        origin: d.url,
+        tracker,
+        clock,
+        trackFor: 60_000,
+        timeout: 2000,
+      }),
+    );
+    await tracker.poll();
+    const stats = campaignStats(tracked);
+    expect((d.received.body as { schedule: unknown }).schedule).toEqual({ at: Math.round(1_000_000.4 + 3000), spreadMs: 2000 });
+    expect(stats).toMatchObject({ accepted: 20, delivered: 20, lost: 0 });
+    expect(stats.lateness).toMatchObject({ reached: 20, early: 1, p50: 10, max: 10, tolerance: 1, firstDue: 2999.6, lastDue: 4899.6 });
+    expect(stats.lateness?.buckets.length).toBe(20);
+  });
+});

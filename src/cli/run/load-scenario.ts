@@ -13,7 +13,7 @@ import {
 } from '../../config/index.ts';
 import { FloodgateError, InputError, type Issue } from '../../core/index.ts';
 import { buildThresholds, type Threshold } from '../../gate/index.ts';
-import { restartFaultIssues, unknownTemplateFields } from '../../runner/index.ts';
+import { dueVarNames, restartFaultIssues, unknownTemplateFields } from '../../runner/index.ts';
 
 /** A scenario ready to run, with its thresholds parsed and its identity. */
 export interface LoadedScenario {
@@ -60,6 +60,7 @@ export async function loadScenario(
   const providers = isObject(data?.system?.providers) ? Object.keys(data.system.providers) : [];
   issues.push(...embeddedMockIssues(source, data?.system?.providers));
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
+  const scheduled = scenario?.load.flatMap((s) => (s.campaign?.name && s.campaign.due ? [s.campaign.name] : []));
   const searches = scenario?.load.flatMap((s) => (s.search?.name ? [s.search.name] : []));
   // The series the monitors keep, as the runner names them (`<monitor>.<metric or as>`).
   const series = scenario?.monitors.prometheus.flatMap((m) =>
@@ -71,6 +72,7 @@ export async function loadScenario(
   const built = buildThresholds(thresholdSpec, {
     providers,
     ...(campaigns ? { campaigns } : {}),
+    ...(scheduled ? { scheduledCampaigns: scheduled } : {}),
     ...(searches ? { searches } : {}),
     ...(series ? { series } : {}),
   });
@@ -144,6 +146,8 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
         pattern: 1,
         name: 1,
         token: 1,
+        // A scheduled campaign's own start request may carry its due times (`{{dueAtMs}}`, ...).
+        ...Object.fromEntries((c.due ? dueVarNames(c.due) : []).map((v) => [v, 1])),
       });
   });
   return issues;
