@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * pointed at the mock's provider URL, and `floodgate run <the story's scenario> --scale 0.01
  * --target <replica> --mocks <mock>`. Each must FAIL (exit 1) for its story's reason, named in the
  * output. The reference dispatcher PASSes the same scenarios at the same scale: story 3 in
- * test/scenarios/end-to-end.test.ts, stories 2 and 5 here. Story 1's replica is another file's;
- * story 4's needs due times (issue 14, item 2) and is not run here.
+ * test/scenarios/end-to-end.test.ts, stories 2, 4 and 5 here. Story 1's replica is another file's.
+ * Story 4's is restarted mid-run by the scenario's fault step, so floodgate starts it itself
+ * (`system.dispatcher.command` in its scenario.yaml) instead of being given a `--target`.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,9 +163,36 @@ describe(`incident replicas FAIL their story's scenario at --scale ${SCALE}, for
   });
 });
 
+/** A free port on 127.0.0.1 for a process floodgate starts (its `system.dispatcher.url`). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('story 4: a per-minute cron with schedules only in memory', () => {
+  it('loses every schedule when the scenario restarts it, and FAILs on lost', CASE, async () => {
+    // Its scenario.yaml with a free port instead of the example's fixed one.
+    const port = String(await freePort());
+    const text = (await readFile(join(ROOT, 'examples/incidents/story4-minute-cron/scenario.yaml'), 'utf8')).replaceAll('18094', port);
+    const scenario = join(dir, 'story4-scenario.yaml');
+    await writeFile(scenario, text);
+    const run = await floodgateRun([scenario, '--scale', SCALE, '--out', join(dir, 'story4')]);
+    expect(run.code, run.out).toBe(1);
+    expect(run.out).toMatch(
+      /FAIL campaign\.due-this-minute\.lost: campaign due-this-minute: 10000 of 10000 accepted recipient\(s\) never received the message/,
+    );
+    // The restart happened (SIGKILL, then the replica answered again), which is what cost the schedules.
+    const result = JSON.parse(await readFile(join(dir, 'story4', 'result.json'), 'utf8')) as { faults: Record<string, unknown>[] };
+    expect(result.faults).toEqual([expect.objectContaining({ name: 'restart-mid-drain', signal: 'SIGKILL', error: null })]);
+  });
+});
+
 describe(`the reference dispatcher PASSes the same scenarios at --scale ${SCALE}`, () => {
   // Story 3's scenario at this scale: test/scenarios/end-to-end.test.ts.
-  it.each(['scenarios/point-accrual-1m.yaml', 'scenarios/fcm-100k.yaml'])('%s', CASE, async (scenario) => {
+  it.each(['scenarios/point-accrual-1m.yaml', 'scenarios/fcm-100k.yaml', 'scenarios/spurt-1m-due.yaml'])('%s', CASE, async (scenario) => {
     const run = await floodgateRun([scenario, '--scale', SCALE, '--out', join(dir, `reference-${scenario.replace(/\W/g, '-')}`)]);
     expect(run.code, run.out).toBe(0);
     expect(run.out).toMatch(/^PASS/m);

@@ -1,9 +1,6 @@
 #!/usr/bin/python3
 """Story 4 before the fix (SPURT): a per-minute cron over the whole table, schedules only in memory.
 
-NOT YET RUNNABLE AGAINST A SCENARIO: floodgate does not model due times yet (issue 14, item 2), so
-scenarios/spurt-1m-due.yaml cannot say when its notifications are due nor measure lateness.
-
 The team's design, reproduced on purpose (do not copy it):
 
 - every reminder (5,000 users x 20 tasks x 10 notifications) is a row with its due time, in a table
@@ -18,9 +15,10 @@ The team's design, reproduced on purpose (do not copy it):
 The fix (issue 14, items 1-3): due rows claimed by an indexed scan, never early, paced at the quota,
 and schedules in the durable store, so a restart resumes them.
 
-Campaign API: the reference dispatcher's POST /v1/campaigns body, plus an optional `dueAt` (ISO-8601
-or epoch milliseconds; default: now) for every recipient of the campaign, or `dueOverSeconds` to
-spread them evenly over a window starting at `dueAt`. Python 3 standard library only.
+Campaign API: the reference dispatcher's POST /v1/campaigns body with its optional `schedule`
+(dispatcher/README.md, "Scheduled sends"): `at` (RFC 3339 with an offset, or epoch milliseconds;
+default: now) and `spreadMs` (recipient i of N due at at + floor(i * spreadMs / N)) or `everyMs` with
+`batch` (at + floor(i / batch) * everyMs). Python 3 standard library only.
 
 Run:  /usr/bin/python3 dispatcher.py --provider-url http://127.0.0.1:9090/fcm --port 8080
 """
@@ -101,7 +99,7 @@ def cron(schedules, fcm, pool, stop):
 
 
 def due_time(value, field):
-    """`dueAt` as epoch seconds: ISO-8601 or epoch milliseconds; None means now."""
+    """A due time as epoch seconds: ISO-8601 or epoch milliseconds; None means now."""
     if value is None:
         return time.time()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -243,16 +241,28 @@ def main():
     ids = itertools.count(1)
 
     def start_campaign(template, params, recipients, count, body):
+        schedule = body.get("schedule") or {}
+        if not isinstance(schedule, dict):
+            raise BadCampaign("schedule", "schedule: an object {at, spreadMs} or {at, everyMs, batch}")
         try:
-            first = due_time(body.get("dueAt"), "dueAt")
+            first = due_time(schedule.get("at"), "schedule.at")
         except ValueError as e:
-            raise BadCampaign("dueAt", str(e)) from None
-        spread = body.get("dueOverSeconds", 0)
-        if isinstance(spread, bool) or not isinstance(spread, (int, float)) or spread < 0:
-            raise BadCampaign("dueOverSeconds", "dueOverSeconds: a number of seconds, 0 or more")
+            raise BadCampaign("schedule.at", str(e)) from None
+        numbers = {}
+        for field in ("spreadMs", "everyMs", "batch"):
+            value = schedule.get(field, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise BadCampaign(f"schedule.{field}", f"schedule.{field}: a whole number, 0 or more")
+            numbers[field] = value
+        spread, every, batch = numbers["spreadMs"], numbers["everyMs"], numbers["batch"]
+
+        def due(i):
+            if every and batch:
+                return first + (i // batch) * every / 1000
+            return first + (i * spread // count) / 1000 if count else first
+
         title = str(params.get("title", template))
-        step = spread / count if count else 0
-        schedules.add((r, title, template, first + i * step) for i, r in enumerate(recipients))
+        schedules.add((r, title, template, due(i)) for i, r in enumerate(recipients))
         return next(ids)
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler("story4-minute-cron", start_campaign, schedules.pending))
