@@ -208,6 +208,11 @@ function buildScenarios(scenario: Frozen<Scenario>): {
       notes.push(
         `${c.name}: the campaign is started once; k6 does not track its ${c.recipients} recipients (read the mock ledgers or run \`floodgate run --target\`)`,
       );
+      if (c.due) {
+        notes.push(
+          `${c.name}: its due times are not exported (the start request carries no schedule, and k6 measures no lateness or early sends; run the scenario with floodgate run)`,
+        );
+      }
     } else if (step.fault) {
       notes.push(
         `${step.fault.name}: a dispatcher restart is not exported (k6 cannot restart your system; run the scenario with floodgate run)`,

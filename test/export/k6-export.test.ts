@@ -124,6 +124,12 @@ describe('floodgate export k6', () => {
     expect(script).toContain('exec.scenario.iterationInTest');
   });
 
+  it("story 4's script says what it leaves out: the due times and the restart", () => {
+    const script = readFileSync(join(out, 'spurt-1m-due.k6.js'), 'utf8');
+    expect(script).toMatch(/^\/\/ {3}due-this-minute: its due times are not exported/m);
+    expect(script).toMatch(/^\/\/ {3}restart-mid-drain: a dispatcher restart is not exported/m);
+  });
+
   it('the campaign start is filled with the campaign (channel, template, generator)', () => {
     const script = readFileSync(join(out, 'fcm-100k.k6.js'), 'utf8');
     const steps = JSON.parse(/const STEPS = (\{[\s\S]*?\n\});/.exec(script)?.[1] ?? '{}');
