@@ -47,6 +47,7 @@ export {
   IsolationStats,
   LatencySummary,
   PENDING_VERDICT,
+  PhaseDeliveryStats,
   ProviderStats,
   RESULT_SCHEMA_VERSION,
   Result,

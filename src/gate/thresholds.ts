@@ -13,6 +13,8 @@ export interface Threshold {
 export interface ThresholdContext {
   providers?: readonly string[];
   campaigns?: readonly string[];
+  /** The scenario's tracked phases (`track:`): `phase.<name>.lost` on another is refused before the run. */
+  phases?: readonly string[];
   /** The scenario's `search` step names: `search.<name>.rate` on another is refused before the run. */
   searches?: readonly string[];
   /** Series the scenario's monitors keep (`<monitor>.<series>`): a threshold on any other is refused before the run. */
@@ -84,9 +86,18 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
     return { message: `no monitor keeps a series \`${series}\`, so this threshold could never be verified`, hint };
   }
   const declared =
-    root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : root === 'search' ? context.searches : undefined;
+    root === 'provider'
+      ? context.providers
+      : root === 'campaign'
+        ? context.campaigns
+        : root === 'search'
+          ? context.searches
+          : root === 'phase'
+            ? context.phases
+            : undefined;
   if (!declared || name === undefined) return undefined;
-  const isField = metric.split('.').length === 2;
+  // `phase.latency.p95` names a field of all tracked phases, not a phase called `latency`.
+  const isField = metric.split('.').length === 2 || (root === 'phase' && name === 'latency');
   if (isField || declared.includes(name)) return undefined;
   return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
 }
