@@ -173,8 +173,9 @@ export function createRequestFactory(
   let tracked: { index: number; recipient: string } | undefined;
   const ctx: FieldContext = {
     tracked: () => {
-      if (!options.tracked) throw new Error('{{tracked}} needs `track` on the phase');
-      tracked ??= options.tracked.next();
+      // A search made from a tracked phase (`floodgate capacity`) keeps its requests: each still gets a
+      // recipient of its own, untracked (scenarios may not write {{tracked}} outside a tracked phase).
+      tracked ??= options.tracked?.next() ?? { index: -1, recipient: `untracked-${ctx.seq}@floodgate.test` };
       return tracked.recipient;
     },
     seq: 0,
@@ -206,7 +207,8 @@ export function createRequestFactory(
         headers,
         body: t.body ? JSON.stringify(t.body(ctx)) : undefined,
       };
-      if (tracked) req.tracked = (tracked as { index: number }).index;
+      const trackedIndex = (tracked as { index: number } | undefined)?.index ?? -1;
+      if (trackedIndex >= 0) req.tracked = trackedIndex;
       return req;
     },
   };
