@@ -56,6 +56,8 @@ export function createSendQuota(config: SendQuotaConfig): SendQuota {
   let used = 0;
   let inFlight = 0;
   let blockedUntil = 0;
+  // After a provider quota answer: one request at a time until one is admitted again.
+  let probing = false;
   const expire = (now: number) => {
     while (head < entries.length && (entries[head] as { leaves: number }).leaves <= now) {
       used -= (entries[head] as { units: number }).units;
@@ -82,11 +84,14 @@ export function createSendQuota(config: SendQuotaConfig): SendQuota {
   return {
     delay(units, now) {
       expire(now);
+      // Probing with a request out: wait for its answer (the sender is woken by it).
+      if (probing && inFlight > 0) return Number.POSITIVE_INFINITY;
       return Math.max(0, blockedUntil - now, fitsAt(units, now) - now);
     },
     room(now) {
       expire(now);
-      return blockedUntil > now ? 0 : Math.max(0, config.limit - used);
+      if (blockedUntil > now || (probing && inFlight > 0)) return 0;
+      return probing ? 1 : Math.max(0, config.limit - used);
     },
     take(units) {
       inFlight += units;
@@ -98,6 +103,7 @@ export function createSendQuota(config: SendQuotaConfig): SendQuota {
       inFlight -= reserved;
       used += admitted - reserved;
       if (admitted <= 0) return;
+      probing = false;
       const leaves = leaveTime(now);
       const last = entries[entries.length - 1];
       if (last && entries.length > head && last.leaves === leaves) last.units += admitted;
@@ -108,13 +114,14 @@ export function createSendQuota(config: SendQuotaConfig): SendQuota {
       // The earliest our own count frees a unit, but at least a slot: one probe a slot, not a storm.
       const own = head < entries.length ? (entries[head] as { leaves: number }).leaves : now + slotMs;
       blockedUntil = Math.max(blockedUntil, Math.max(own, now + slotMs));
+      probing = true;
     },
     status(now) {
       expire(now);
       const counted = used >= config.limit;
-      const provider = blockedUntil > now;
+      const provider = blockedUntil > now || (probing && inFlight > 0);
       const paused = counted || provider;
-      const resumesAt = paused ? Math.max(provider ? blockedUntil : 0, counted ? fitsAt(1, now) : 0) : null;
+      const resumesAt = paused ? Math.max(now, provider ? blockedUntil : 0, counted ? fitsAt(1, now) : 0) : null;
       return {
         limit: Number.isFinite(config.limit) ? config.limit : null,
         windowMs: config.windowMs,

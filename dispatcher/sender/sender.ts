@@ -326,7 +326,8 @@ export function createSender(deps: SenderDeps) {
       const quotaWait = quota?.delay(1, now) ?? 0;
       if (quotaWait > 0) {
         pauseForQuota(now);
-        await wait(quotaWait);
+        // At most a minute at a time: a long window's wait would overflow a timer, and a poke re-checks anyway.
+        await wait(Math.min(quotaWait, 60_000));
         continue;
       }
       if (quotaPaused) {

@@ -38,6 +38,13 @@ describe('the send-quota guard (times are arguments)', () => {
     expect(q.status(5 * MIN)).toMatchObject({ limit: null, paused: true, reason: 'provider', resumesAt: 6 * MIN });
     expect(q.room(5 * MIN)).toBe(0);
     expect(q.delay(1, 6 * MIN)).toBe(0);
+    // Then one probe at a time: nothing more while it is out, all again once one is admitted.
+    expect(q.room(6 * MIN)).toBe(1);
+    q.take(1);
+    expect(q.room(6 * MIN)).toBe(0);
+    expect(q.delay(1, 6 * MIN)).toBe(Number.POSITIVE_INFINITY);
+    q.settle(1, 1, 6 * MIN + 50);
+    expect(q.room(6 * MIN + 50)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('never goes negative when answers come for units it did not reserve', () => {
