@@ -34,7 +34,7 @@ export function recipientAt(pattern: string): (index: number) => string {
  * the next recipient of the pattern (index 0, 1, 2, ...: a recipient is never requested twice, so a
  * second delivery is a duplicate, not a second message), remembers when its request left and how it
  * was answered, and reads deliveries from the provider's feed through a {@link CampaignTrack}.
- * 17 bytes a planned request.
+ * 21 bytes a planned request (story 1 at full size: about 236,000, 5 MB).
  */
 export class PhaseTrack implements TrackedRecipients {
   readonly track: CampaignTrack;
