@@ -34,6 +34,7 @@ export const INTEGRATION = [
   'test/dispatcher/sms-client.test.ts',
   'test/dispatcher/smoke.test.ts',
   'test/dispatcher/store.test.ts',
+  'test/dispatcher/send-quota.test.ts',
   'test/e2e/**/*.test.ts',
   // Spawns tsc.
   'test/export/k6-typecheck.test.ts',

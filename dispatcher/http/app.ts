@@ -5,6 +5,7 @@ import type { AppContext } from './context.ts';
 import { ApiError, handleError } from './errors.ts';
 import { registerMessageRoutes } from './messages.ts';
 import { createMetrics } from './metrics.ts';
+import { registerProviderRoutes } from './providers.ts';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -31,6 +32,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   });
   registerCampaignRoutes(app, ctx);
   registerMessageRoutes(app, ctx);
+  registerProviderRoutes(app, ctx);
   const registry = createMetrics(ctx);
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/healthz', async () => ({ ok: true }));

@@ -231,6 +231,8 @@ function registerStatus(app: FastifyInstance, ctx: AppContext) {
       counts: { ...counts, scheduled: scheduledRows, uncertain, delivered, undelivered },
       rate,
       etaSeconds: remaining === 0 ? 0 : pace > 0 ? remaining / pace : null,
+      // The account paused on its send quota (rows stay pending): the ETA above does not count the wait.
+      quotaPaused: sender?.quota(now)?.paused ?? false,
       createdAt: new Date(c.created_at).toISOString(),
       finishedAt: c.finished_at === null ? null : new Date(c.finished_at).toISOString(),
     });

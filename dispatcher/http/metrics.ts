@@ -55,6 +55,30 @@ export function createMetrics(ctx: AppContext): Registry {
       for (const [name, s] of senders()) this.set({ provider: name }, s.rate(now));
     },
   });
+  // The send quota (an account's `dailyQuota`, or a provider's quota answer): 1 while the sender waits for it.
+  new Gauge({
+    name: 'floodgate_dispatcher_quota_paused',
+    help: 'Whether the account is paused on its send quota (1) or sending (0)',
+    labelNames: ['provider'],
+    registers: [register],
+    collect() {
+      const now = ctx.clock.now();
+      for (const [name, s] of senders()) this.set({ provider: name }, s.quota(now)?.paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'floodgate_dispatcher_quota_used',
+    help: 'Units counted against the account send quota within its window (accounts with a dailyQuota)',
+    labelNames: ['provider'],
+    registers: [register],
+    collect() {
+      const now = ctx.clock.now();
+      for (const [name, s] of senders()) {
+        const q = s.quota(now);
+        if (q?.limit != null) this.set({ provider: name }, q.used);
+      }
+    },
+  });
   for (const [metric, key, help] of [
     ['sent_total', 'sent', 'Recipients accepted by the provider'],
     ['rejected_total', 'rejected', 'Recipients refused by a provider limit (429), to be sent later'],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, ratePerSecond } from '../../src/core/index.ts';
+import { sendQuotaField } from './quota-field.ts';
 
 /** Keys every provider account takes, whatever its kind. */
 export const accountFields = {
@@ -11,4 +12,10 @@ export const accountFields = {
   maxInFlight: z.number().int().min(1).max(1024).default(16),
   /** Per-request timeout (headers and body); a timeout is retried with the same client key. */
   timeout: durationMs().prefault('5s'),
+  /**
+   * The provider's send quota over a rolling window (`50000/24h`: SES's `Max24HourSend`); absent
+   * means none. When it is used up the account's sender pauses (rows stay pending) until units
+   * leave the window (sender/quota.ts).
+   */
+  dailyQuota: sendQuotaField().optional(),
 };

@@ -21,11 +21,18 @@ export function createSesClient(config: SesConfig): ProviderClient {
         const json = parseJson(res.text) as { MessageId?: string } | undefined;
         if (res.status === 200 && json?.MessageId) return { results: [{ kind: 'sent', messageId: json.MessageId }] };
         // SES sends no Retry-After on 429; byStatus falls back to one second.
-        return byStatus(units, res, 'ses');
+        const answer = byStatus(units, res, 'ses');
+        // The same 429 type answers the rate and the 24-hour quota; only the message tells them apart.
+        return res.status === 429 && isQuotaMessage(res.text) ? { ...answer, quotaExhausted: true } : answer;
       } catch (error) {
         return networkFailure(units, error);
       }
     },
     close: () => wire.close(),
   };
+}
+
+/** SES's answer when the 24-hour quota is used up: "Daily message quota exceeded." (v2 429, v1 400 `Throttling`). */
+export function isQuotaMessage(text: string): boolean {
+  return /daily message quota exceeded/i.test(text);
 }

@@ -30,6 +30,8 @@ export interface BatchResult {
   results: UnitResult[];
   /** The provider asked us to slow down: send nothing for this long. */
   pauseMs?: number;
+  /** The provider refused because the account's send quota (SES's 24-hour quota) is used up, not its rate. */
+  quotaExhausted?: boolean;
 }
 
 /** A client for one provider account's wire shape. */

@@ -1,11 +1,19 @@
 import type { Clock, Rng } from '../../src/core/index.ts';
 import type { DispatcherConfig, ProviderConfig } from '../config.ts';
-import { createProviderClient, type ProviderClient, renderContent, type SendUnit, type UnitResult } from '../providers/index.ts';
+import {
+  type BatchResult,
+  createProviderClient,
+  type ProviderClient,
+  renderContent,
+  type SendUnit,
+  type UnitResult,
+} from '../providers/index.ts';
 import { toClientKey } from '../store/db.ts';
 import type { CampaignRow, ClaimedRow, Outcome } from '../store/outbox.ts';
 import { TX_TO_PARAM } from '../store/outbox.ts';
 import type { FallbackTarget, Store } from '../store/store.ts';
 import { backoffMs } from './backoff.ts';
+import { createSendQuota, type QuotaStatus, type SendQuota } from './quota.ts';
 import { createRateMeter } from './rate-meter.ts';
 
 function warn(what: string, error: unknown) {
@@ -66,6 +74,17 @@ export function createSender(deps: SenderDeps) {
   const pagePace = provider.tps ? (provider.tps * settings.lease) / 3000 : Number.POSITIVE_INFINITY;
   const shared = store.driver === 'postgres' && provider.tps ? provider.tps : Number.POSITIVE_INFINITY;
   const pageSize = Math.max(1, Math.floor(Math.min(settings.pageSize, pagePace, shared)));
+  // The account's send quota (its `dailyQuota`); without one, a guard appears only if the provider
+  // answers its quota error, so an account without a quota pays nothing a send.
+  let quota: SendQuota | undefined = provider.dailyQuota ? createSendQuota(provider.dailyQuota) : undefined;
+  let quotaPaused = false;
+  // A full quota frees units a slot at a time, so the sender pauses and resumes once a slot: say so once a minute at most.
+  let quotaLoggedAt = Number.NEGATIVE_INFINITY;
+  const quotaLog = (now: number, line: string) => {
+    if (now - quotaLoggedAt < 60_000) return;
+    quotaLoggedAt = now;
+    process.stderr.write(`dispatcher: ${deps.name}: ${line}\n`);
+  };
   const queue: Queued[] = [];
   let head = 0;
   const inFlightIds = new Set<number>();
@@ -220,6 +239,7 @@ export function createSender(deps: SenderDeps) {
         const mine = new Set(held);
         for (const q of batch) if (!mine.has(q.row.id)) inFlightIds.delete(q.row.id);
         limiter.complete(batch.length - held.length, clock.now());
+        quota?.settle(batch.length - held.length, 0, clock.now());
         batch = batch.filter((q) => mine.has(q.row.id));
         if (batch.length === 0) {
           inFlightRequests--;
@@ -231,6 +251,7 @@ export function createSender(deps: SenderDeps) {
       // Never sent: give the units back and the rows to the queue.
       warn('marking a batch in flight failed', error);
       limiter.complete(batch.length, clock.now());
+      quota?.settle(batch.length, 0, clock.now());
       for (const q of batch) {
         inFlightIds.delete(q.row.id);
         pending.push({ id: q.row.id, kind: 'release', nextAt: Math.round(clock.now()) });
@@ -244,6 +265,7 @@ export function createSender(deps: SenderDeps) {
     const now = clock.now();
     limiter.complete(batch.length, now);
     if (result.pauseMs !== undefined) limiter.pauseUntil(now + result.pauseMs);
+    noteQuota(result, batch.length, now);
     const fallBack: Queued[] = [];
     batch.forEach((q, i) => {
       const r = result.results[i] ?? { kind: 'retry', error: 'no result', uncertain: true };
@@ -255,6 +277,38 @@ export function createSender(deps: SenderDeps) {
     inFlightRequests--;
     if (pending.length >= 1000) void flush();
     wake();
+  };
+
+  /** Throttled units were not admitted: they leave the count at once; a quota answer pauses the account. */
+  const noteQuota = (result: BatchResult, taken: number, now: number) => {
+    if (result.quotaExhausted && !quota) {
+      // Its first quota answer: from now on this account is counted too (its earlier sends are not known).
+      quota = createSendQuota({ limit: Number.POSITIVE_INFINITY, windowMs: 86_400_000 });
+    }
+    if (!quota) return;
+    let throttled = 0;
+    for (let i = 0; i < taken; i++) if (result.results[i]?.kind === 'throttled') throttled++;
+    quota.settle(taken, taken - throttled, now);
+    if (result.quotaExhausted) quota.exhausted(now);
+  };
+
+  /**
+   * While the quota is used up: the queued rows go back to pending (not failed, not held under a
+   * lease for hours), nothing is claimed or sent, and the pause is said once, on stderr.
+   */
+  const pauseForQuota = (now: number) => {
+    if (quotaPaused) return;
+    quotaPaused = true;
+    const s = (quota as SendQuota).status(now);
+    const released = queue.length - head;
+    for (let i = head; i < queue.length; i++) pending.push({ id: (queue[i] as Queued).row.id, kind: 'release', nextAt: Math.round(now) });
+    queue.length = 0;
+    head = 0;
+    void flush();
+    const limit = s.limit === null ? 'its send quota' : `its send quota of ${s.limit} a ${s.windowMs / 1000} s`;
+    const why = s.reason === 'provider' ? 'the provider answered that the quota is used up' : `${s.used} sent within the window`;
+    const until = s.resumesAt === null ? '' : `; resumes at ${new Date(s.resumesAt).toISOString()}`;
+    quotaLog(now, `paused, ${limit} is used up (${why}); ${released} queued rows stay pending${until}`);
   };
 
   const takeBatch = (max: number): Queued[] => {
@@ -269,6 +323,17 @@ export function createSender(deps: SenderDeps) {
   const sendLoop = async () => {
     while (!stop.signal.aborted) {
       const now = clock.now();
+      const quotaWait = quota?.delay(1, now) ?? 0;
+      if (quotaWait > 0) {
+        pauseForQuota(now);
+        // At most a minute at a time: a long window's wait would overflow a timer, and a poke re-checks anyway.
+        await wait(Math.min(quotaWait, 60_000));
+        continue;
+      }
+      if (quotaPaused) {
+        quotaPaused = false;
+        quotaLog(now, 'the send quota has room again; sending resumes');
+      }
       try {
         await refill(now);
       } catch (error) {
@@ -288,12 +353,14 @@ export function createSender(deps: SenderDeps) {
       const first = queue[head] as Queued;
       let n = 1;
       while (n < client.maxBatch && head + n < queue.length && (queue[head + n] as Queued).campaign.id === first.campaign.id) n++;
+      if (quota) n = Math.max(1, Math.min(n, quota.room(now)));
       const delay = limiter.delay(n, now);
       if (delay > 0) {
         await wait(Number.isFinite(delay) ? delay : settings.poll);
         continue;
       }
       limiter.acquire(n, now);
+      quota?.take(n);
       // A request that outlives close() (a stalled machine past the close deadline) finds the
       // outbox closed: expected then, and not an unhandled rejection. Before close, errors surface.
       void dispatch(takeBatch(n)).catch((error: unknown) => {
@@ -342,6 +409,8 @@ export function createSender(deps: SenderDeps) {
     },
     rate: (now: number) => meter.rate(now),
     campaignRate: (id: number, now: number) => campaignMeters.get(id)?.rate(now) ?? 0,
+    /** The account's send quota now, or null when it has none (and the provider never said it was used up). */
+    quota: (now: number): QuotaStatus | null => quota?.status(now) ?? null,
     /** Stops claiming, waits for requests in flight (up to the timeout), writes every outcome, releases the rest. */
     async close() {
       stop.abort();

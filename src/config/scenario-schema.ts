@@ -119,10 +119,33 @@ const Transactional = z
   })
   .strict();
 
+/**
+ * Tracks a phase's messages to delivery like a campaign's: each request whose template uses
+ * `{{tracked}}` gets the next recipient of `pattern` (`{n}` 0, 1, 2, ... over the phase's requests
+ * that use it, so no two requests share a recipient), and the runner follows `provider`'s delivery
+ * feed for them until `within` after the phase's last request.
+ */
+const PhaseTrack = z
+  .object({
+    /** The mock provider whose delivery feed the messages arrive on (e.g. the transactional SES account). */
+    provider: z.string().min(1),
+    /** Recipient ids with `{n}` (or `{n:W}`, `{seq}`); default `<phase>-{n}@tracked.test`. */
+    pattern: z
+      .string()
+      .refine((p) => /\{n(?::\d+)?\}|\{seq\}/.test(p), {
+        message: 'the pattern needs `{n}` (or `{n:W}`, `{seq}`), so each request gets its own recipient',
+      })
+      .optional(),
+    /** How long after the phase's last request a message may still arrive before it counts as lost. */
+    within: durationMs().prefault('60s'),
+  })
+  .strict();
+
 const Phases = z
   .object({
     name: z.string().optional(),
     transactional: Transactional.optional(),
+    track: PhaseTrack.optional(),
     target: TargetLine.optional(),
     headers: Headers.optional(),
     body: z.unknown().optional(),

@@ -1,4 +1,4 @@
-import { FloodgateError, formatIssue, type Issue } from '../core/index.ts';
+import { FloodgateError, formatIssue, type Issue, parseCount } from '../core/index.ts';
 import type { PlanRef, RateValue, Scenario } from './scenario-schema.ts';
 import { deepFreeze, type Frozen } from './validate.ts';
 import type { YamlSource } from './yaml-source.ts';
@@ -102,5 +102,25 @@ export function scaleScenario(scenario: Frozen<Scenario>, factor: number): Froze
       step.fault.delay = Math.round(step.fault.delay * factor);
     }
   }
+  scaleQuotas(copy.system.providers, factor);
   return deepFreeze(copy);
+}
+
+/**
+ * A provider quota the scenario states (SES's `quota`, a count per `quotaWindow`) is a count, so it
+ * scales too: the run then uses the same share of it at any scale (story 1's confirmations take
+ * 89% of theirs at full size and at 1%), and a scaled run that would exhaust it at full size
+ * exhausts it scaled. The window is not scaled: a scaled run is far shorter than a day either way.
+ * A quota left to the mock's default is not touched; one that is not a count is the mock's to refuse.
+ */
+function scaleQuotas(providers: Scenario['system']['providers'], factor: number): void {
+  for (const provider of Object.values(providers)) {
+    const config = provider as Record<string, unknown>;
+    if (typeof config.quota !== 'number' && typeof config.quota !== 'string') continue;
+    try {
+      config.quota = Math.max(1, Math.ceil(parseCount(config.quota) * factor));
+    } catch {
+      // Not a count: left as written, so the mock's validation names it.
+    }
+  }
 }

@@ -49,6 +49,7 @@ export {
   LatencySummary,
   LatenessStats,
   PENDING_VERDICT,
+  PhaseDeliveryStats,
   ProviderStats,
   RESULT_SCHEMA_VERSION,
   Result,

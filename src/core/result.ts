@@ -160,6 +160,34 @@ export const CampaignStats = z.object({
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 
+/**
+ * An HTTP phase's messages tracked to delivery (`track:` on a phase): each request that used
+ * `{{tracked}}` is one message to its own recipient. `lost` = answered 2xx and never delivered;
+ * `latency` runs from the request's send to the provider recording the delivery, ms.
+ */
+export const PhaseDeliveryStats = z.object({
+  name: z.string(),
+  provider: z.string(),
+  pattern: z.string(),
+  /** Requests that carried a tracked recipient. */
+  sent: z.number().int().nonnegative(),
+  /** Of those, answered 2xx (the system took the message on). */
+  accepted: z.number().int().nonnegative(),
+  /** Answered 4xx/5xx (the caller was told it was not sent). */
+  refused: z.number().int().nonnegative(),
+  /** Timed out or cut off: not known either way. */
+  unanswered: z.number().int().nonnegative(),
+  /** Recipients with at least one delivery. */
+  delivered: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  /** Recipients delivered more than once. */
+  duplicated: z.number().int().nonnegative(),
+  /** How long after the phase's last request deliveries were awaited, ms. */
+  within: z.number().nonnegative(),
+  latency: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() }),
+});
+export type PhaseDeliveryStats = z.infer<typeof PhaseDeliveryStats>;
+
 /** A closed-loop sweep and its USL fit. */
 export const SweepStats = z.object({
   name: z.string(),
@@ -348,6 +376,8 @@ export const Result = z.object({
    */
   unverified: z.array(z.object({ subject: z.string(), reason: z.string() })).optional(),
   campaigns: z.array(CampaignStats),
+  /** HTTP phases whose messages were tracked to delivery (`track:`). Optional: only such runs carry it. */
+  phases: z.array(PhaseDeliveryStats).optional(),
   sweeps: z.array(SweepStats),
   /** Capacity searches (`search` steps). Optional: older results lack it. */
   searches: z.array(SearchStats).optional(),

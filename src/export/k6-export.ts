@@ -25,6 +25,8 @@ interface K6Step {
   templates: { name: string; weight: number; method: string; path: string; headers: Record<string, string>; body?: unknown }[];
   recipients: { count: number; pattern: string };
   timeout: string;
+  /** A tracked phase's recipient pattern: `{{tracked}}` is its `{n}` over the test's iterations. */
+  tracked?: string;
 }
 
 const DEFAULT_POOL = { count: 1000, pattern: 'user-{n}' };
@@ -101,6 +103,7 @@ function phasesStep(p: Frozen<PhasesStep>, requestTimeout: number): K6Step {
     templates: templates.map(({ index: _i, ...t }: { index?: number } & K6Step['templates'][number]) => t),
     recipients: { ...(p.recipients ?? DEFAULT_POOL) },
     timeout: toK6Duration(p.timeout ?? requestTimeout),
+    ...(p.track ? { tracked: p.track.pattern ?? `${p.name ?? 'phases'}-{n}@tracked.test` } : {}),
   };
 }
 
@@ -180,6 +183,7 @@ function buildScenarios(scenario: Frozen<Scenario>): {
         env: { FLOODGATE_STEP: id },
         tags: { floodgate_step: p.name ?? id },
       };
+      if (p.track) notes.push(`${p.name}: k6 sends each {{tracked}} message to its own recipient but does not track them to delivery`);
       if (p.arrival === 'poisson') notes.push(`${p.name}: k6 spaces arrivals evenly; floodgate's poisson arrivals are not reproduced`);
     } else if (step.sweep) {
       const s = step.sweep;
@@ -277,7 +281,7 @@ export function renderK6Script(scenario: Frozen<Scenario>, options: K6ExportOpti
     `export const options = ${json(k6Options)};`,
     '',
     '/** @typedef {{ name: string, weight: number, method: string, path: string, headers: Record<string, string>, body?: unknown }} Template */',
-    '/** @typedef {{ name: string, templates: Template[], recipients: { count: number, pattern: string }, timeout: string }} Step */',
+    '/** @typedef {{ name: string, templates: Template[], recipients: { count: number, pattern: string }, timeout: string, tracked?: string }} Step */',
     '',
     '/** @type {Record<string, Step>} */',
     `const STEPS = ${json(steps)};`,

@@ -6,7 +6,8 @@
  * Generated fields as `floodgate run` fills them (src/runner/templates.ts): `{{uuid}}` a v4 UUID
  * (from k6/crypto's random bytes: @types/k6 declares no `randomUUID`), `{{seq}}` 1, 2, 3, ...
  * (`exec.scenario.iterationInTest + 1`, unique across all k6 instances), `{{recipient}}` the
- * step's pattern with `{n}` drawn from 1..count, `{{now}}` epoch ms, `{{nowIso}}`, `{{token}}`.
+ * step's pattern with `{n}` drawn from 1..count, `{{tracked}}` a tracked phase's pattern with `{n}` =
+ * seq - 1 (untracked), `{{now}}` epoch ms, `{{nowIso}}`, `{{token}}`.
  * A string that is exactly one field keeps the field's type (`"{{seq}}"` becomes a number).
  */
 export const K6_RUNTIME = `
@@ -70,6 +71,7 @@ export function send() {
     uuid,
     seq: () => seq,
     recipient: () => step.recipients.pattern.replace('{n}', String(1 + Math.floor(Math.random() * step.recipients.count))),
+    tracked: () => (step.tracked || 'untracked-{n}@floodgate.test').replace('{n}', String(seq - 1)),
     now: () => Date.now(),
     nowIso: () => new Date().toISOString(),
     token: () => TOKEN,

@@ -1,5 +1,6 @@
 import type { Result } from '../core/index.ts';
 import { isolationChecks } from './isolation-check.ts';
+import { phaseChecks } from './phase-checks.ts';
 
 /**
  * A built-in correctness check. These hold for every run whatever its thresholds say, because
@@ -122,6 +123,7 @@ export function buildChecks(result: Result): Check[] {
     if (c.fallback) checks.push(fallbackCheck(c, c.fallback));
     if (c.lateness) checks.push(earlyCheck(c, c.lateness));
   }
+  checks.push(...phaseChecks(result));
   checks.push(...isolationChecks(result));
   const { verdict, reasons } = result.validity;
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';

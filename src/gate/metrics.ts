@@ -1,5 +1,6 @@
 import hdr from 'hdr-histogram-js';
 import type { LatencySummary, Result } from '../core/index.ts';
+import { resolvePhase } from './phase-metrics.ts';
 import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
 
 /**
@@ -13,6 +14,7 @@ import type { ThresholdExpression, ValueKind } from './threshold-parser.ts';
  * | `provider[.<name>].<field>` | count | admitted, rejected, duplicates, duplicateDeliveries, deduplicated, delivered, maxPerSecondWindow, maxPerMinuteWindow (all providers: sum, or max for windows) | none |
  * | `campaign[.<name>].<field>` | count or duration | requested, accepted, delivered, lost, duplicated (sum); drainTime, completion.p50/p95/p100 (max) | none |
  * | `campaign[.<name>].lateness.<p50/p95/p99/max>`, `.early` | duration, count | a campaign with `due:`: lateness (worst over campaigns), early (sum); no value when none was reached | none |
+ * | `phase[.<name>].<field>` | count or duration | a tracked phase's sent, accepted, refused, unanswered, delivered, lost, duplicated (sum); latency.p50/p95/p99/max to delivery (max) | none |
  * | `sweep[.<name>].peak`, `.headroom` | rate, fraction | from the USL fit | none |
  * | `search[.<name>].rate`, `.headroom` | rate, fraction | the capacity search's answer (lowest over searches), against its `targetTps` | none |
  * | `generator.<field>` | duration or number | eventLoopLagP99, scheduleLagP99, cpuPercentMax | none |
@@ -65,7 +67,7 @@ export const CAMPAIGN_LATENESS = ['lateness.p50', 'lateness.p95', 'lateness.p99'
 const SERIES_AGGREGATES = ['max', 'min', 'avg', 'mean', 'last'] as const;
 
 /** The metric roots a key may start with (for hints). */
-export const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator', 'search'] as const;
+export const METRIC_ROOTS = ['http', 'provider', 'campaign', 'sweep', 'generator', 'search', 'phase'] as const;
 
 /** Describes why a key cannot be resolved, with a list of what would be. */
 export interface UnknownMetric {
@@ -82,6 +84,7 @@ export function resolveMetric(key: string): MetricRef | UnknownMetric {
   if (root === 'campaign') return resolveCampaign(key, parts.slice(1));
   if (root === 'sweep') return resolveSweep(key, parts.slice(1));
   if (root === 'search') return resolveSearch(key, parts.slice(1));
+  if (root === 'phase') return resolvePhase(key, parts.slice(1));
   if (root === 'projected') return resolveProjected(key);
   if (root === 'generator') {
     const field = parts[1];

@@ -15,6 +15,8 @@ export interface ThresholdContext {
   campaigns?: readonly string[];
   /** The campaigns with due times (`due:`): lateness and early thresholds on any other are refused before the run. */
   scheduledCampaigns?: readonly string[];
+  /** The scenario's tracked phases (`track:`): `phase.<name>.lost` on another is refused before the run. */
+  phases?: readonly string[];
   /** The scenario's `search` step names: `search.<name>.rate` on another is refused before the run. */
   searches?: readonly string[];
   /** Series the scenario's monitors keep (`<monitor>.<series>`): a threshold on any other is refused before the run. */
@@ -89,9 +91,18 @@ function checkNames(metric: string, context: ThresholdContext): { message: strin
   const campaign = root === 'campaign' ? campaignField(metric) : null;
   if (campaign && campaign.name === undefined) return undefined;
   const declared =
-    root === 'provider' ? context.providers : root === 'campaign' ? context.campaigns : root === 'search' ? context.searches : undefined;
+    root === 'provider'
+      ? context.providers
+      : root === 'campaign'
+        ? context.campaigns
+        : root === 'search'
+          ? context.searches
+          : root === 'phase'
+            ? context.phases
+            : undefined;
   if (!declared || name === undefined) return undefined;
-  const isField = metric.split('.').length === 2;
+  // `phase.latency.p95` names a field of all tracked phases, not a phase called `latency`.
+  const isField = metric.split('.').length === 2 || (root === 'phase' && name === 'latency');
   if (isField || declared.includes(name)) return undefined;
   return { message: `no ${root} named \`${name}\` in this scenario`, hint: `declared: ${declared.join(', ') || 'none'}` };
 }

@@ -41,6 +41,14 @@ export function buildKeyFigures(result: Result): Figure[] {
     });
     if (c.lateness) out.push(latenessFigure(c.name, c.lateness));
   }
+  for (const p of result.phases ?? []) {
+    const l = p.latency;
+    const refused = p.refused + p.unanswered > 0 ? `, ${formatCount(p.refused)} refused, ${formatCount(p.unanswered)} unanswered` : '';
+    out.push({
+      label: `phase ${p.name} (tracked on ${p.provider})`,
+      value: `${formatCount(p.delivered)} of ${formatCount(p.accepted)} accepted delivered${refused}, ${formatCount(p.lost)} lost, ${formatCount(p.duplicated)} duplicated; to delivery p50 / p95 / p99 ${formatMs(l.p50)} / ${formatMs(l.p95)} / ${formatMs(l.p99)}`,
+    });
+  }
   for (const s of result.sweeps) {
     if (!s.usl) continue;
     const target = s.targetTps === null ? '' : `; target ${formatFigure(s.targetTps)}/s, headroom ${formatPercent(s.headroom, 1)}`;

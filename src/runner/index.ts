@@ -17,6 +17,6 @@ export { buildSchedule } from './schedule.ts';
 export type { SweepSpec, UslFitter } from './sweep.ts';
 export { runSweep } from './sweep.ts';
 export type { RestartRequest, RestartTiming, StartEmbeddedSystem, SystemUnderTest } from './system.ts';
-export { unknownTemplateFields } from './templates.ts';
+export { unknownTemplateFields, usesTemplateField } from './templates.ts';
 export type { Tolerances } from './validity.ts';
 export { assessValidity } from './validity.ts';

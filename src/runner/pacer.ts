@@ -28,6 +28,11 @@ export interface PacerOptions {
   /** The drain wait after an abort (Ctrl-C): shorter, the user is waiting. */
   abortDrain?: number;
   signal?: AbortSignal;
+  /** Told of each request that carries a tracked recipient (`{{tracked}}`): when it left and how it ended. */
+  tracked?: {
+    sent(index: number, at: number): void;
+    answered(index: number, outcome: Outcome): void;
+  };
 }
 
 /** What a phase did. */
@@ -110,6 +115,7 @@ export function runPacer(options: PacerOptions): Promise<PacerReport> {
 
     const send = (intended: number, now: number) => {
       const req = requests.next();
+      if (req.tracked !== undefined) options.tracked?.sent(req.tracked, now);
       inFlight++;
       recorder.sent(now - options.runStart, now - intended);
       pool
@@ -128,6 +134,7 @@ export function runPacer(options: PacerOptions): Promise<PacerReport> {
         .then((outcome) => {
           const end = clock.now();
           inFlight--;
+          if (req.tracked !== undefined) options.tracked?.answered(req.tracked, outcome);
           recorder.completed(end - options.runStart, end - intended, end - now, outcome);
           maybeDone();
         });

@@ -17,6 +17,7 @@ import { ProviderTracker } from './delivery-tracker.ts';
 import { hasRestartFault, restartFaultIssues, runFaultStep } from './fault.ts';
 import { beginMockSession, type MockSession } from './mock-session.ts';
 import { type Monitors, startMonitors } from './monitors.ts';
+import type { PhaseTrack } from './phase-track.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { assembleResult, describeMachine } from './result.ts';
 import { type RunProgress, startProgress } from './run-progress.ts';
@@ -108,6 +109,11 @@ export async function runScenario(scenario: Frozen<Scenario>, options: RunOption
 function checkCampaignProviders(scenario: Frozen<Scenario>, system: SystemUnderTest): void {
   const known = `known: ${Object.keys(system.providers).join(', ') || 'none'}`;
   const issues = scenario.load.flatMap((step, i) => {
+    const tracked = step.phases?.track?.provider;
+    if (tracked !== undefined && !Object.hasOwn(system.providers, tracked))
+      return [
+        { path: ['load', i, 'phases', 'track', 'provider'], message: `no mock provider \`${tracked}\` to track this phase in (${known})` },
+      ];
     const c = step.campaign;
     if (!c) return [];
     const found: { path: (string | number)[]; message: string }[] = [];
@@ -188,6 +194,8 @@ async function drive(
   const campaignLabels = new Set(scenario.load.flatMap((s) => (s.campaign ? [s.campaign.name ?? 'campaign'] : [])));
   ctx.campaignsActive = () => [...active].some((label) => campaignLabels.has(label));
   ctx.onIsolation = (stats) => isolation.push(stats);
+  const phaseTracks: PhaseTrack[] = [];
+  ctx.onPhaseTrack = (track) => phaseTracks.push(track);
   // Every step starts at the run's start plus its delay (a phase's delay is its schedule offset).
   const tracked = async (label: string, delay: number, work: () => Promise<void>) => {
     await clock.sleep(Math.max(0, runStart + delay - clock.now()), controller.signal).catch(() => undefined);
@@ -234,6 +242,7 @@ async function drive(
     isolation,
     faults,
     campaigns,
+    phaseTracks,
     trackers,
     session,
     endSession,
@@ -249,6 +258,7 @@ interface Collected {
   isolation: IsolationStats[];
   faults: FaultStats[];
   campaigns: TrackedCampaign[];
+  phaseTracks: PhaseTrack[];
   trackers: ReadonlyMap<string, ProviderTracker>;
   session: MockSession;
   endSession: () => Promise<string[]>;
@@ -318,6 +328,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     providers,
     unverified,
     campaigns: campaigns as CampaignStats[],
+    ...(c.phaseTracks.length > 0 ? { phases: c.phaseTracks.map((t) => t.stats()) } : {}),
     sweeps: c.sweeps,
     ...(c.searches.length > 0 ? { searches: c.searches } : {}),
     ...(c.isolation.length > 0 ? { isolation: c.isolation } : {}),

@@ -14,6 +14,7 @@ import type { ProviderTracker } from './delivery-tracker.ts';
 import { lastDueOffset } from './due.ts';
 import { createIsolationRecorder } from './isolation.ts';
 import { runPacer } from './pacer.ts';
+import { followPhase, PhaseTrack } from './phase-track.ts';
 import type { Recorder } from './recorder.ts';
 import { buildSchedule } from './schedule.ts';
 import { runSearchStep as runSearch } from './search-step.ts';
@@ -39,6 +40,8 @@ export interface StepContext {
   campaignsActive?: () => boolean;
   /** Receives a transactional phase's latency alone and during campaigns. */
   onIsolation?: (stats: IsolationStats) => void;
+  /** Receives a phase's tracked messages (`track:`) before it starts; their figures are read at the run's end. */
+  onPhaseTrack?: (track: PhaseTrack) => void;
 }
 
 /** Drives an arrival-rate phase through the open-model pacer, recording into the shared recorder. */
@@ -56,15 +59,19 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
   ];
   // A transactional phase also keeps its latency apart: alone, and while a campaign drains.
   const isolation = p.transactional ? createIsolationRecorder(ctx.recorder, ctx.campaignsActive ?? (() => false)) : undefined;
+  const schedule = buildSchedule(stages, { arrival: p.arrival, rng });
+  const track = p.track ? startPhaseTrack(p, schedule.times.length, ctx) : undefined;
   await runPacer({
     origin: ctx.system.targetUrl,
-    schedule: buildSchedule(stages, { arrival: p.arrival, rng }),
+    schedule,
     requests: createRequestFactory(templates, {
       rng,
       clock,
       recipients: p.recipients ?? SCENARIO_DEFAULTS.recipientPool,
       vars: { token: scenario.system.token },
+      ...(track ? { tracked: track } : {}),
     }),
+    ...(track ? { tracked: track.hooks } : {}),
     recorder: isolation?.recorder ?? ctx.recorder,
     clock,
     runStart: ctx.runStart,
@@ -78,6 +85,20 @@ export async function runPhasesStep(p: Frozen<PhasesStep>, ctx: StepContext): Pr
     signal: ctx.signal,
   });
   if (isolation && p.transactional) ctx.onIsolation?.(isolation.finish(p.name ?? 'phases', p.transactional));
+  if (track) await followPhase(track, ctx.trackers.get(track.provider) as ProviderTracker, clock, TRACK_POLL_MS, ctx.signal);
+}
+
+/** How often a tracked phase's provider feed is read after its last request, ms. */
+const TRACK_POLL_MS = 250;
+
+/** Registers a phase's tracked messages on its provider's feed (checked to exist before the run), before any is sent. */
+function startPhaseTrack(p: Frozen<PhasesStep>, planned: number, ctx: StepContext): PhaseTrack {
+  const spec = p.track as NonNullable<Frozen<PhasesStep>['track']>;
+  const name = p.name ?? 'phases';
+  const tracker = ctx.trackers.get(spec.provider) as ProviderTracker;
+  const track = new PhaseTrack(name, spec.provider, spec.pattern ?? `${name}-{n}@tracked.test`, planned, spec.within, tracker);
+  ctx.onPhaseTrack?.(track);
+  return track;
 }
 
 /** Runs a closed-loop sweep with autocannon and the injected USL fit. */

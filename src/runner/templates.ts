@@ -18,6 +18,13 @@ export interface ConcreteRequest {
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** The phase's tracked-recipient index this request used (`{{tracked}}`), if any. */
+  tracked?: number;
+}
+
+/** Hands out a tracked phase's recipients, each once (src/runner/phase-track.ts). */
+export interface TrackedRecipients {
+  next(): { index: number; recipient: string };
 }
 
 /** Makes the next request of a phase: picks a template by weight and fills its generated fields. */
@@ -31,6 +38,8 @@ export type TemplateVars = Readonly<Record<string, unknown>>;
 interface FieldContext {
   seq: number;
   recipient: () => string;
+  /** This request's tracked recipient: drawn on first use, the same for every use in one request. */
+  tracked: () => string;
   now: () => number;
   vars: TemplateVars;
 }
@@ -47,6 +56,8 @@ function fieldValue(name: string, ctx: FieldContext): unknown {
       return ctx.seq;
     case 'recipient':
       return ctx.recipient();
+    case 'tracked':
+      return ctx.tracked();
     case 'now':
       return Math.round(ctx.now());
     case 'nowIso':
@@ -110,8 +121,21 @@ export function unknownTemplateFields(template: TemplateSpec, vars: TemplateVars
     else if (v && typeof v === 'object') Object.values(v).forEach(scan);
   };
   scan([template.path, template.headers ?? {}, template.body ?? null]);
-  const known = new Set(['uuid', 'seq', 'recipient', 'now', 'nowIso', ...Object.keys(vars)]);
+  const known = new Set(['uuid', 'seq', 'recipient', 'tracked', 'now', 'nowIso', ...Object.keys(vars)]);
   return [...found].filter((f) => !known.has(f));
+}
+
+/** Does a template use `{{name}}` anywhere (path, headers, body)? */
+export function usesTemplateField(template: TemplateSpec, name: string): boolean {
+  let found = false;
+  const scan = (v: unknown) => {
+    if (found) return;
+    if (typeof v === 'string') for (const m of v.matchAll(FIELD)) found ||= m[1] === name;
+    else if (Array.isArray(v)) v.forEach(scan);
+    else if (v && typeof v === 'object') Object.values(v).forEach(scan);
+  };
+  scan([template.path, template.headers ?? {}, template.body ?? null]);
+  return found;
 }
 
 /**
@@ -121,7 +145,14 @@ export function unknownTemplateFields(template: TemplateSpec, vars: TemplateVars
  */
 export function createRequestFactory(
   templates: readonly TemplateSpec[],
-  options: { rng: Rng; clock: Clock; recipients?: { count: number; pattern: string }; vars?: TemplateVars },
+  options: {
+    rng: Rng;
+    clock: Clock;
+    recipients?: { count: number; pattern: string };
+    vars?: TemplateVars;
+    /** The phase's tracked recipients (`{{tracked}}`); without them the field is an error. */
+    tracked?: TrackedRecipients;
+  },
 ): RequestFactory {
   const compiled = templates.map((t) => {
     const headers = { ...(t.headers ?? {}) };
@@ -139,7 +170,14 @@ export function createRequestFactory(
   const current = compiled.map(() => 0);
   const pool = options.recipients ?? { count: 1000, pattern: 'user-{n}' };
   let seq = 0;
+  let tracked: { index: number; recipient: string } | undefined;
   const ctx: FieldContext = {
+    tracked: () => {
+      // A search made from a tracked phase (`floodgate capacity`) keeps its requests: each still gets a
+      // recipient of its own, untracked (scenarios may not write {{tracked}} outside a tracked phase).
+      tracked ??= options.tracked?.next() ?? { index: -1, recipient: `untracked-${ctx.seq}@floodgate.test` };
+      return tracked.recipient;
+    },
     seq: 0,
     vars: options.vars ?? {},
     now: () => options.clock.now(),
@@ -159,15 +197,19 @@ export function createRequestFactory(
       const index = compiled.length === 1 ? 0 : pick();
       const t = compiled[index] as (typeof compiled)[number];
       ctx.seq = ++seq;
+      tracked = undefined;
       const headers: Record<string, string> = {};
       for (const [k, f] of t.headers) headers[k] = textOf(f(ctx));
-      return {
+      const req: ConcreteRequest = {
         template: index,
         method: t.method,
         path: textOf(t.path(ctx)),
         headers,
         body: t.body ? JSON.stringify(t.body(ctx)) : undefined,
       };
+      const trackedIndex = (tracked as { index: number } | undefined)?.index ?? -1;
+      if (trackedIndex >= 0) req.tracked = trackedIndex;
+      return req;
     },
   };
 }

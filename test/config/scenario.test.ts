@@ -133,6 +133,23 @@ describe('scaleScenario', () => {
     expect(s.load[1]).toMatchObject({ campaign: { recipients: 1 } });
   });
 
+  it('scales a provider quota the scenario states (a count), not one left to the mock default', () => {
+    const s = scaleScenario(
+      parse(`
+name: q
+system:
+  providers:
+    ses: { kind: ses, quota: "50,000", quotaWindow: 24h }
+    tx: { kind: ses, quota: 100000 }
+    other: { kind: ses }
+load: [ { phases: { target: GET /, stages: [ { duration: 10m, rate: 1 } ] } } ]
+`),
+      0.01,
+    );
+    expect(s.system.providers).toMatchObject({ ses: { quota: 500, quotaWindow: '24h' }, tx: { quota: 1000 }, other: { kind: 'ses' } });
+    expect((s.system.providers.other as Record<string, unknown>).quota).toBeUndefined();
+  });
+
   it('is the identity at 1 and refuses 0', () => {
     const s = parse(ALIMTALK);
     expect(scaleScenario(s, 1)).toEqual(s);

@@ -47,3 +47,34 @@ describe('request factory', () => {
     expect(unknownTemplateFields({ method: 'GET', path: '/{{channel}}' }, { channel: 'x' })).toEqual([]);
   });
 });
+
+describe('{{tracked}}', () => {
+  it('gives each request its own recipient, the same within one request, and marks the request with its index', () => {
+    let n = 0;
+    const tracked = { next: () => ({ index: n, recipient: `new-${n++}@subscriber.test` }) };
+    const f = createRequestFactory(
+      [
+        { weight: 1, method: 'POST', path: '/v1/messages', body: { to: '{{tracked}}', again: '{{tracked}}' } },
+        { weight: 1, method: 'GET', path: '/healthz' },
+      ],
+      { rng: createRng(3), clock, tracked },
+    );
+    const sent = Array.from({ length: 6 }, () => f.next());
+    const mails = sent.filter((r) => r.body !== undefined);
+    expect(mails.map((r) => JSON.parse(r.body as string).to)).toEqual([
+      'new-0@subscriber.test',
+      'new-1@subscriber.test',
+      'new-2@subscriber.test',
+    ]);
+    expect(mails.every((r) => JSON.parse(r.body as string).again === JSON.parse(r.body as string).to)).toBe(true);
+    expect(mails.map((r) => r.tracked)).toEqual([0, 1, 2]);
+    expect(sent.filter((r) => r.body === undefined).every((r) => r.tracked === undefined)).toBe(true);
+  });
+
+  it('without a tracker (a search made from a tracked phase) still gives each request its own, untracked, recipient', () => {
+    const f = createRequestFactory([{ method: 'POST', path: '/v1/messages', body: { to: '{{tracked}}' } }], { rng: createRng(4), clock });
+    const [a, b] = [f.next(), f.next()];
+    expect(JSON.parse(a.body as string).to).not.toBe(JSON.parse(b.body as string).to);
+    expect(a.tracked).toBeUndefined();
+  });
+});

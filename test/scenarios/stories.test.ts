@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/cli/run/load-scenario.ts';
 import { createPlanValueResolver } from '../../src/cli/run/plan-values.ts';
 import { rateValue } from '../../src/config/index.ts';
+import { stageArrivals } from '../../src/runner/schedule.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = join(root, 'scenarios');
@@ -59,6 +60,31 @@ describe('the five story scenarios', () => {
       metric: 'floodgate_dispatcher_nodejs_heap_size_used_bytes',
       as: 'heap',
     });
+  });
+
+  it("story 1's sign-up confirmations fit the transactional account's stated 24-hour quota, and would not fit SES's default", async () => {
+    const { scenario } = await load('mail-morning-30k.yaml');
+    const phases = scenario.load.find((s) => s.phases)?.phases;
+    const arrivals = (phases?.stages ?? []).reduce(
+      (n, s) =>
+        n +
+        stageArrivals({
+          duration: s.duration,
+          rate: rateValue(s.rate),
+          ...(s.rampTo !== undefined ? { rampTo: rateValue(s.rampTo) } : {}),
+        }),
+      0,
+    );
+    const weights = phases?.templates?.map((t) => t.weight) ?? [];
+    const subscribe = phases?.templates?.findIndex((t) => JSON.stringify(t.body ?? '').includes('{{tracked}}')) ?? -1;
+    const confirmations = (arrivals * (weights[subscribe] ?? 0)) / weights.reduce((a, b) => a + b, 0);
+    expect(Math.round(confirmations)).toBe(88_605); // 4,230 in the 1-minute ramp (1 -> 375/s) + 84,375 in 10 minutes at 140.625/s
+    expect(phases?.track).toMatchObject({ provider: 'ses-tx' });
+    const quota = (name: string) => (scenario.system.providers[name] as { quota?: number }).quota ?? 0;
+    expect(confirmations).toBeLessThan(quota('ses-tx'));
+    expect(confirmations).toBeGreaterThan(50_000);
+    const morning = scenario.load.find((s) => s.campaign)?.campaign;
+    expect(morning?.recipients).toBeLessThan(quota('ses'));
   });
 
   it("story 3's callback ramp is the team's Artillery phases against the report endpoint", async () => {

@@ -43,6 +43,8 @@ export const startEmbeddedSystem: StartEmbeddedSystem = async (system, options) 
         kind: mock.kind,
         baseUrl: urls[name],
         ...tps,
+        // The mock's 24-hour quota is the account's, so the dispatcher pauses where SES would refuse.
+        ...(mock.kind === 'ses' && mock.quota !== null ? { dailyQuota: { limit: mock.quota, window: `${mock.quotaWindow}ms` } } : {}),
         ...(Object.hasOwn(extraProviders, name) ? extraProviders[name] : {}),
       };
     }

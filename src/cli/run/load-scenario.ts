@@ -13,7 +13,7 @@ import {
 } from '../../config/index.ts';
 import { FloodgateError, InputError, type Issue } from '../../core/index.ts';
 import { buildThresholds, type Threshold } from '../../gate/index.ts';
-import { dueVarNames, restartFaultIssues, unknownTemplateFields } from '../../runner/index.ts';
+import { dueVarNames, restartFaultIssues, unknownTemplateFields, usesTemplateField } from '../../runner/index.ts';
 
 /** A scenario ready to run, with its thresholds parsed and its identity. */
 export interface LoadedScenario {
@@ -62,6 +62,7 @@ export async function loadScenario(
   const campaigns = scenario?.load.flatMap((s) => (s.campaign?.name ? [s.campaign.name] : []));
   const scheduled = scenario?.load.flatMap((s) => (s.campaign?.name && s.campaign.due ? [s.campaign.name] : []));
   const searches = scenario?.load.flatMap((s) => (s.search?.name ? [s.search.name] : []));
+  const tracked = scenario?.load.flatMap((s) => (s.phases?.track && s.phases.name ? [s.phases.name] : []));
   // The series the monitors keep, as the runner names them (`<monitor>.<metric or as>`).
   const series = scenario?.monitors.prometheus.flatMap((m) =>
     m.series.map((entry) => {
@@ -74,6 +75,7 @@ export async function loadScenario(
     ...(campaigns ? { campaigns } : {}),
     ...(scheduled ? { scheduledCampaigns: scheduled } : {}),
     ...(searches ? { searches } : {}),
+    ...(tracked ? { phases: tracked } : {}),
     ...(series ? { series } : {}),
   });
   issues.push(...built.issues.map((i) => ({ ...i, location: source.locate(i.path) })));
@@ -124,6 +126,7 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       });
     }
   };
+  for (const [i, step] of scenario.load.entries()) issues.push(...trackedIssues(step, i, locate));
   scenario.load.forEach((step, i) => {
     const p = step.phases;
     if (p?.templates) {
@@ -151,6 +154,44 @@ function templateIssues(scenario: Frozen<Scenario>, locate: (path: (string | num
       });
   });
   return issues;
+}
+
+/**
+ * `{{tracked}}` hands out a phase's tracked recipients: it needs `track` on its phase, and a phase
+ * with `track` needs a template that uses it (else nothing would be tracked and the phase's checks
+ * would hold over nothing).
+ */
+function trackedIssues(
+  step: Frozen<Scenario>['load'][number],
+  i: number,
+  locate: (path: (string | number)[]) => Issue['location'],
+): Issue[] {
+  const at = (path: (string | number)[], message: string, hint: string): Issue => ({ path, message, hint, location: locate(path) });
+  const p = step.phases;
+  if (p) {
+    const templates = p.templates ?? (p.target ? [{ ...p.target, ...(p.headers ? { headers: p.headers } : {}), body: p.body }] : []);
+    const uses = templates.some((t) => usesTemplateField(t, 'tracked'));
+    if (p.track && !uses)
+      return [
+        at(['load', i, 'phases', 'track'], 'a tracked phase needs a request that uses {{tracked}}', 'e.g. body: { to: "{{tracked}}" }'),
+      ];
+    if (!p.track && uses)
+      return [
+        at(
+          ['load', i, 'phases'],
+          '{{tracked}} needs `track` on its phase',
+          'add track: { provider: <the mock provider the messages go to> }',
+        ),
+      ];
+    return [];
+  }
+  const other = step.search?.templates ?? (step.search?.target ? [{ ...step.search.target, body: step.search.body }] : []);
+  const start = step.campaign?.start ? [step.campaign.start] : [];
+  if ([...other, ...start].some((t) => usesTemplateField(t, 'tracked')))
+    return [
+      at(['load', i], '{{tracked}} is for phases with `track`', 'a campaign is tracked by its own recipients; a search is not tracked'),
+    ];
+  return [];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
