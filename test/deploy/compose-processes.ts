@@ -139,7 +139,7 @@ async function bindable(host: string, port: number): Promise<number | null> {
 }
 
 /** A port free on both the service's address and 127.0.0.1 (where a mutated copy may bind). */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const port = await bindable('127.0.0.1', 0);
     if (port !== null && (await bindable(host, port)) !== null) return port;
@@ -462,7 +462,13 @@ export async function startPostgresService(compose: ComposeFile, name: string, t
   const test = service?.healthcheck?.test ?? [];
   const args = test[0] === 'CMD' && test[1] === 'pg_isready' ? test.slice(2) : [];
   const flag = (f: string, value: string) => (args.includes(f) ? [] : [f, value]);
-  const mapped = args.map((a, i) => (args[i - 1] === '-U' && a === user ? id : args[i - 1] === '-d' && a === database ? id : a));
+  // -h: the container's own address, where its server listens; here the server standing for it.
+  const own: Record<string, string> = { '-U': user, '-d': database };
+  const to: Record<string, string> = { '-U': id, '-d': id, '-h': db.host };
+  const mapped = args.map((a, i) => {
+    const f = args[i - 1] ?? '';
+    return f === '-h' || (f in own && own[f] === a) ? (to[f] as string) : a;
+  });
   const health = ['pg_isready', ...mapped, ...flag('-h', db.host), ...flag('-p', String(port))];
   const started: PostgresService = {
     database: db,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ComposeFile,
   type Front,
+  freePort,
   healthy,
   interpolate,
   loadCompose,
@@ -35,7 +36,8 @@ import {
  * dependencies pass their own health checks. Then the runner service's command must PASS, with
  * both replicas sending and the mock never over the account's limit in any sliding second.
  * Broken copies of the file must not: mocks that listen on their loopback only, a runner whose
- * token is not the mocks', a dispatcher whose PostgreSQL password is not the service's.
+ * token is not the mocks', a dispatcher whose PostgreSQL password is not the service's, a replica
+ * bound to its own loopback.
  */
 
 const ADDRESSES = {
@@ -240,6 +242,26 @@ describe.skipIf(PG_REASON !== undefined)(
       const { code, output } = await runToEnd(mapService(copy, 'dispatcher', spare, 1), 25_000);
       expect(output).toMatch(/password authentication failed/);
       expect(code).not.toBe(0);
+    });
+
+    it('a replica bound to its own loopback fails its health check, though the service name still answers', {
+      timeout: HEALTH_DEADLINE + 10_000,
+    }, async () => {
+      const address = '127.0.0.7';
+      const spare = { ...topology, dir: join(dir, 'loopback'), replicas: { dispatcher: [{ address, host: await freePort(address) }] } };
+      const spec = mapService(COMPOSE, 'dispatcher', spare, 1);
+      const config = join(spare.dir, 'dispatcher.1', 'volumes', '_config', 'dispatcher.yaml');
+      writeFileSync(config, readFileSync(config, 'utf8').replace(/^host: \S+/m, 'host: 127.0.0.1'));
+      const replica = startProcess(spec);
+      try {
+        expect(await waitForOutput(replica, /listening on http:\/\/127\.0\.0\.1:\d+/, HEALTH_DEADLINE), replica.output()).toBe(true);
+        for (let i = 0; i < 3; i++) expect(await healthy(spec.health as string[], 3000, spec.healthEnv)).toBe(false);
+        // What a check by the service name would have said: the other replicas answer for it.
+        const byName = `fetch('${origin('dispatcher')}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+        expect(await healthy([process.execPath, '-e', byName])).toBe(true);
+      } finally {
+        await stopProcess(replica);
+      }
     });
 
     it("the mocks' admin API refuses a request without the token; /healthz stays open", async () => {
