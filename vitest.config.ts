@@ -99,6 +99,8 @@ export const SERIAL = [
   'test/e2e/per-instance-limiter.test.ts',
   'test/e2e/projection-story1.test.ts',
   'test/scenarios/end-to-end.test.ts',
+  // docker-compose.yml as processes: two dispatcher replicas on PostgreSQL, the mocks and a run.
+  'test/deploy/compose-topology.test.ts',
 ];
 
 export default defineConfig({

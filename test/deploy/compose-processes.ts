@@ -8,20 +8,37 @@
  * - `--port N` (the container port) becomes the host port picked for it;
  * - container paths (`/config` read-only volumes, HOME `/home/node`, WORKDIR `/app`) become
  *   directories of the service's own, the volumes' files copied with the same mapping applied;
- * - `npx floodgate` and a health check's `node` become this Node running bin/floodgate.js.
+ * - `npx floodgate` and a health check's `node` become this Node running bin/floodgate.js;
+ * - `deploy.replicas: N` (or `scale: N`) becomes N processes, each on an address of its own
+ *   (`<service>.<i>` in the address map), and the service's name in a URL becomes a round-robin
+ *   TCP front over them (Docker's DNS answers the name with every replica: clients spread);
+ * - a `postgres` image becomes a fresh role (LOGIN, the service's POSTGRES_PASSWORD) and database
+ *   owned by it in the PostgreSQL that runs here, reached over TCP so the password is checked;
+ *   `postgres://USER@<service>:5432/DB` becomes that role, database and address, and the
+ *   service's `pg_isready` health check is run against it. Both are dropped afterwards;
+ * - a health check runs with HOSTNAME set to the service's (replica's) own address, as Docker sets
+ *   it to the container's hostname, and its own container port left after the URL mapping (as in
+ *   `'http://' + process.env.HOSTNAME + ':8080'`) becomes its host port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import pg from 'pg';
 import { parse } from 'yaml';
+import { withDefaultUser } from '../../dispatcher/store/pg-store.ts';
+import { postgresUnavailable, TEST_PG } from '../dispatcher/store-drivers.ts';
 
 /** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The parts of a compose service this mapping reads. */
 export interface ComposeService {
+  image?: string;
   command?: string[];
+  deploy?: { replicas?: number };
+  scale?: number;
   environment?: Record<string, string | number | null>;
   ports?: string[];
   volumes?: string[];
@@ -70,12 +87,37 @@ export function imageFacts(): { workdir: string; home: string; env: Record<strin
   return { workdir, home: user && user !== 'root' ? `/home/${user}` : '/root', env };
 }
 
-/** Where each service runs: its address and, for one that listens, container port -> host port. */
+/** A `postgres` service as it runs here: the role, database and TCP address standing for it. */
+export interface Database {
+  user: string;
+  database: string;
+  role: string;
+  name: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Where each service runs: its address and, for one that listens, container port -> host port;
+ * a replicated service's processes (its own address and port each) behind the service's address;
+ * a `postgres` service's database once started.
+ */
 export interface Topology {
   dir: string;
   addresses: Record<string, string>;
   ports: Record<string, { container: number; host: number }>;
+  replicas: Record<string, { address: string; host: number }[]>;
+  databases: Record<string, Database>;
 }
+
+/** How many processes a service runs: `deploy.replicas`, else `scale`, else 1. */
+export function replicaCount(service: ComposeService): number {
+  return service.deploy?.replicas ?? service.scale ?? 1;
+}
+
+/** The port PostgreSQL's image listens on in its container. */
+const POSTGRES_PORT = 5432;
+const isPostgres = (service: ComposeService | undefined) => /^postgres(:|$)/.test(service?.image ?? '');
 
 /** The container port a service listens on: its published port's target, else its `--port`. */
 export function containerPort(service: ComposeService): number | undefined {
@@ -97,7 +139,7 @@ async function bindable(host: string, port: number): Promise<number | null> {
 }
 
 /** A port free on both the service's address and 127.0.0.1 (where a mutated copy may bind). */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const port = await bindable('127.0.0.1', 0);
     if (port !== null && (await bindable(host, port)) !== null) return port;
@@ -105,24 +147,50 @@ async function freePort(host: string): Promise<number> {
   throw new Error(`no free port on ${host} and 127.0.0.1`);
 }
 
-/** Picks a host port for every service that listens. */
+/**
+ * Picks a host port for every service that listens (for a replicated one: its front's, and one
+ * per replica on `addresses["<service>.<i>"]`, i from 1).
+ */
 export async function planTopology(compose: ComposeFile, addresses: Record<string, string>, dir: string): Promise<Topology> {
   const ports: Topology['ports'] = {};
+  const replicas: Topology['replicas'] = {};
   for (const [name, service] of Object.entries(compose.services)) {
     const container = containerPort(service);
     const address = addresses[name];
-    if (container !== undefined && address) ports[name] = { container, host: await freePort(address) };
+    if (container === undefined || !address) continue;
+    ports[name] = { container, host: await freePort(address) };
+    const count = replicaCount(service);
+    if (count < 2) continue;
+    replicas[name] = [];
+    for (let i = 1; i <= count; i++) {
+      const own = addresses[`${name}.${i}`];
+      if (!own) throw new Error(`${name} has ${count} replicas: give an address for ${name}.${i}`);
+      replicas[name].push({ address: own, host: await freePort(own) });
+    }
   }
-  return { dir, addresses, ports };
+  return { dir, addresses, ports, replicas, databases: {} };
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** `postgres://USER[:PASS]@<service>:5432/DB` -> the role, address and database standing for it. */
+function mapDatabaseUrls(text: string, topology: Topology): string {
+  let out = text;
+  for (const [service, db] of Object.entries(topology.databases)) {
+    const url = new RegExp(`(postgres(?:ql)?://)([^@/\\s:]+)((?::[^@/\\s]*)?)@${escapeRegExp(service)}:${POSTGRES_PORT}/(\\w+)`, 'g');
+    out = out.replace(url, (_all, scheme: string, user: string, password: string, name: string) => {
+      // Another user or database than the service created would not exist there either.
+      const role = user === db.user ? db.role : user;
+      return `${scheme}${role}${password}@${db.host}:${db.port}/${name === db.database ? db.name : name}`;
+    });
+  }
+  return out;
+}
+
 /** One service's view of the world, as a text transformation. */
-function mapperFor(topology: Topology, name: string, paths: Record<string, string>): (text: string) => string {
-  const own = topology.addresses[name] as string;
+function mapperFor(topology: Topology, own: string, paths: Record<string, string>): (text: string) => string {
   return (text) => {
-    let out = text;
+    let out = mapDatabaseUrls(text, topology);
     for (const [other, port] of Object.entries(topology.ports)) {
       const address = topology.addresses[other] as string;
       out = out.replace(new RegExp(`(https?://)${escapeRegExp(other)}:${port.container}\\b`, 'g'), `$1${address}:${port.host}`);
@@ -153,6 +221,8 @@ export interface ProcessSpec {
   env: Record<string, string>;
   cwd: string;
   health: string[] | null;
+  /** The environment the health check runs with (HOSTNAME: the service's own address). */
+  healthEnv: Record<string, string>;
 }
 
 function toNode(args: string[]): string[] {
@@ -161,12 +231,21 @@ function toNode(args: string[]): string[] {
   throw new Error(`cannot run "${args.join(' ')}" without the image`);
 }
 
-/** Maps one service of an (interpolated) compose file onto this machine; writes its volumes' copies. */
-export function mapService(compose: ComposeFile, name: string, topology: Topology): ProcessSpec {
+/**
+ * Maps one service of an (interpolated) compose file onto this machine; writes its volumes'
+ * copies. A replicated service is mapped one replica at a time (`replica` from 1), each with a
+ * directory, address and port of its own, as each container has.
+ */
+export function mapService(compose: ComposeFile, name: string, topology: Topology, replica?: number): ProcessSpec {
   const service = compose.services[name];
   if (!service?.command) throw new Error(`service ${name} has no command`);
+  const replicated = topology.replicas[name];
+  if (replicated && replica === undefined) throw new Error(`${name} has ${replicated.length} replicas: map each one`);
+  const place = replicated ? replicated[(replica as number) - 1] : undefined;
+  if (replicated && !place) throw new Error(`${name} has no replica ${replica}`);
+  const own = place?.address ?? (topology.addresses[name] as string);
   const image = imageFacts();
-  const base = join(topology.dir, name);
+  const base = join(topology.dir, place ? `${name}.${replica}` : name);
   const paths: Record<string, string> = { [image.home]: join(base, 'home'), [image.workdir]: join(base, 'app') };
   const copies: [string, string][] = [];
   for (const volume of service.volumes ?? []) {
@@ -174,18 +253,20 @@ export function mapService(compose: ComposeFile, name: string, topology: Topolog
     paths[target] = join(base, 'volumes', target.replace(/\//g, '_'));
     if (mode === 'ro') copies.push([join(ROOT, source), paths[target] as string]);
   }
-  const map = mapperFor(topology, name, paths);
+  const map = mapperFor(topology, own, paths);
   for (const dir of Object.values(paths)) mkdirSync(dir, { recursive: true });
   for (const [from, to] of copies) copyMapped(from, to, map);
   const args = service.command.map(map);
   const port = topology.ports[name];
   const p = args.indexOf('--port');
-  if (port && p >= 0 && Number(args[p + 1]) === port.container) args[p + 1] = String(port.host);
+  if (port && p >= 0 && Number(args[p + 1]) === port.container) args[p + 1] = String(place?.host ?? port.host);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: paths[image.home] as string, ...image.env };
   for (const [k, v] of Object.entries(service.environment ?? {})) env[k] = map(String(v ?? ''));
   const test = service.healthcheck?.test;
-  const health = test?.[0] === 'CMD' ? toNode(test.slice(1).map(map)) : null;
-  return { name, argv: toNode(args), env, cwd: paths[image.workdir] as string, health };
+  const ownPort = (text: string) => (port ? text.replace(new RegExp(`:${port.container}\\b`, 'g'), `:${place?.host ?? port.host}`) : text);
+  const health = test?.[0] === 'CMD' ? toNode(test.slice(1).map((t) => ownPort(map(t)))) : null;
+  const healthEnv = { ...(process.env as Record<string, string>), HOSTNAME: own };
+  return { name: place ? `${name}.${replica}` : name, argv: toNode(args), env, cwd: paths[image.workdir] as string, health, healthEnv };
 }
 
 /** A started service process and what it has printed so far. */
@@ -225,9 +306,9 @@ export async function runToEnd(spec: ProcessSpec, timeoutMs: number): Promise<{ 
 }
 
 /** Runs a health check command once: true when it exits 0 within `timeoutMs`. */
-export async function healthy(health: string[], timeoutMs = 3000): Promise<boolean> {
+export async function healthy(health: string[], timeoutMs = 3000, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const [command, ...args] = health as [string, ...string[]];
-  const child = spawn(command, args, { stdio: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const child = spawn(command, args, { stdio: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', env });
   return new Promise((resolve) => child.once('exit', (code) => resolve(code === 0)));
 }
 
@@ -239,7 +320,7 @@ export async function waitHealthy(running: Running, deadlineMs: number): Promise
     exited = true;
   });
   while (Date.now() < until && !exited) {
-    if (running.spec.health && (await healthy(running.spec.health))) return true;
+    if (running.spec.health && (await healthy(running.spec.health, 3000, running.spec.healthEnv))) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -268,7 +349,143 @@ export async function stopProcess(running: Running): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Stops every process this module started and has not stopped yet. */
+/** A replicated service's name, as a round-robin TCP front over its replicas. */
+export interface Front {
+  /** Connections handed to each replica so far, in replica order. */
+  connections: number[];
+  close: () => Promise<void>;
+}
+
+const fronts = new Set<Front>();
+
+/**
+ * Listens on the service's own address and port and hands each connection to the next replica
+ * in turn, as Docker's DNS round robin spreads clients that resolve the name. A replica that is
+ * down closes the connection, as a container that is down would refuse it.
+ */
+export async function startFront(topology: Topology, name: string): Promise<Front> {
+  const replicas = topology.replicas[name];
+  const port = topology.ports[name];
+  if (!replicas || !port) throw new Error(`${name} is not a replicated service that listens`);
+  const connections = replicas.map(() => 0);
+  const sockets = new Set<Socket>();
+  let next = 0;
+  const server = createServer((client) => {
+    const i = next++ % replicas.length;
+    connections[i] = (connections[i] ?? 0) + 1;
+    const target = replicas[i] as { address: string; host: number };
+    const upstream = connect({ host: target.address, port: target.host });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port.host, topology.addresses[name], () => resolve());
+  });
+  const front: Front = {
+    connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        fronts.delete(front);
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  fronts.add(front);
+  return front;
+}
+
+/** Why the `postgres` service cannot be stood for here (undefined: it can): no server, or no TCP. */
+export async function postgresServiceUnavailable(): Promise<string | undefined> {
+  const reason = await postgresUnavailable();
+  if (reason) return reason;
+  const port = Number((await adminQuery('SHOW port')).rows[0]?.port);
+  const open = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  return open ? undefined : `PostgreSQL at ${TEST_PG} does not listen on 127.0.0.1:${port} (a role with a password needs TCP)`;
+}
+
+async function adminQuery(sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: withDefaultUser(TEST_PG) });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A started `postgres` service: its health check (pg_isready, mapped) and how to drop it. */
+export interface PostgresService {
+  database: Database;
+  health: string[];
+  drop: () => Promise<void>;
+}
+
+const databases = new Set<PostgresService>();
+
+/**
+ * Stands a `postgres` service up as a fresh role (LOGIN, the service's POSTGRES_PASSWORD) and a
+ * database it owns, in the PostgreSQL that runs here; records it in the topology so the other
+ * services' `postgres://` URLs map to it. Names are random: runs on one server never meet.
+ */
+export async function startPostgresService(compose: ComposeFile, name: string, topology: Topology): Promise<PostgresService> {
+  const service = compose.services[name];
+  if (!isPostgres(service)) throw new Error(`service ${name} is not a postgres image`);
+  const env = Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v ?? '')]));
+  const password = env.POSTGRES_PASSWORD;
+  // The image refuses to initialise without one (or an explicit trust setting): so does this.
+  if (!password) throw new Error(`${name}: POSTGRES_PASSWORD is empty; the postgres image would not start`);
+  const user = env.POSTGRES_USER || 'postgres';
+  const database = env.POSTGRES_DB || user;
+  const id = `fg_compose_${randomBytes(5).toString('hex')}`;
+  const port = Number((await adminQuery('SHOW port')).rows[0]?.port);
+  const literal = `'${password.replace(/'/g, "''")}'`;
+  await adminQuery(`CREATE ROLE ${id} LOGIN PASSWORD ${literal}`);
+  await adminQuery(`CREATE DATABASE ${id} OWNER ${id}`);
+  const db: Database = { user, database, role: id, name: id, host: '127.0.0.1', port };
+  topology.databases[name] = db;
+  const test = service?.healthcheck?.test ?? [];
+  const args = test[0] === 'CMD' && test[1] === 'pg_isready' ? test.slice(2) : [];
+  const flag = (f: string, value: string) => (args.includes(f) ? [] : [f, value]);
+  // -h: the container's own address, where its server listens; here the server standing for it.
+  const own: Record<string, string> = { '-U': user, '-d': database };
+  const to: Record<string, string> = { '-U': id, '-d': id, '-h': db.host };
+  const mapped = args.map((a, i) => {
+    const f = args[i - 1] ?? '';
+    return f === '-h' || (f in own && own[f] === a) ? (to[f] as string) : a;
+  });
+  const health = ['pg_isready', ...mapped, ...flag('-h', db.host), ...flag('-p', String(port))];
+  const started: PostgresService = {
+    database: db,
+    health,
+    drop: async () => {
+      databases.delete(started);
+      await adminQuery(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+      await adminQuery(`DROP ROLE IF EXISTS ${id}`);
+    },
+  };
+  databases.add(started);
+  return started;
+}
+
+/** Stops every process and front this module started and has not stopped yet, then drops its databases. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((r) => stopProcess(r)));
+  await Promise.all([...fronts].map((f) => f.close()));
+  for (const db of [...databases]) await db.drop();
 }

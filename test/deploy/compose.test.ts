@@ -14,6 +14,9 @@ const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/compose-spec/co
 interface Service {
   image?: string;
   command?: string[];
+  environment?: Record<string, string | number | null> | string[];
+  deploy?: { replicas?: number };
+  scale?: number;
   ports?: (string | { published?: string | number; host_ip?: string })[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   depends_on?: Record<string, { condition?: string }> | string[];
@@ -22,6 +25,7 @@ interface Service {
 }
 interface ComposeFile {
   services: Record<string, Service>;
+  volumes?: Record<string, object | null>;
 }
 
 /** Loads a compose file the way Compose does: YAML 1.1 merge keys (`<<: *anchor`) resolved. */
@@ -41,14 +45,53 @@ function compileComposeSchema() {
 }
 const validateSchema = compileComposeSchema();
 
-/** Where each service may publish a port: loopback only, and only the two HTTP services. */
-const PUBLISHED: Record<string, string[]> = { dispatcher: ['127.0.0.1:8080:8080'], mocks: ['127.0.0.1:9090:9090'] };
+/**
+ * Where each service may publish a port: loopback only, and only the two HTTP services (the
+ * dispatcher one host port per replica). PostgreSQL publishes nothing.
+ */
+const PUBLISHED: Record<string, string[]> = { dispatcher: ['127.0.0.1:8080-8081:8080'], mocks: ['127.0.0.1:9090:9090'] };
+
+/** A value that is a secret: set by one variable, with a default for a laptop, never written out. */
+const SECRET_VARIABLE = /^\$\{[A-Z][A-Z0-9_]*:-[^}]+\}$/;
+
+/** The PostgreSQL service and the dispatchers on it: one outbox, replicas, the password from a variable. */
+function checkPostgresRules(compose: ComposeFile, raw: string): string[] {
+  const problems: string[] = [];
+  const pgService = compose.services.postgres;
+  const dispatcher = compose.services.dispatcher;
+  if (!pgService) return ['missing service postgres'];
+  if (!/^postgres:1[56](\.|-|$)/.test(pgService.image ?? ''))
+    problems.push(`postgres: image ${pgService.image}, not the official postgres:15/16`);
+  const test = pgService.healthcheck?.test;
+  if (!(Array.isArray(test) ? test.join(' ') : (test ?? '')).includes('pg_isready'))
+    problems.push('postgres: health check is not pg_isready');
+  const data = (pgService.volumes ?? []).find((v) => typeof v === 'string' && v.endsWith(':/var/lib/postgresql/data')) as
+    | string
+    | undefined;
+  const volume = data?.split(':')[0] ?? '';
+  if (!data || !Object.hasOwn(compose.volumes ?? {}, volume)) problems.push('postgres: its data is not on a named volume');
+  const env = (pgService.environment ?? {}) as Record<string, unknown>;
+  const password = String(env.POSTGRES_PASSWORD ?? '');
+  if (!SECRET_VARIABLE.test(password))
+    problems.push(`postgres: POSTGRES_PASSWORD is ${password || 'unset'}, not a variable with a laptop default`);
+  const dispatcherEnv = (dispatcher?.environment ?? {}) as Record<string, unknown>;
+  if (dispatcherEnv.PGPASSWORD !== env.POSTGRES_PASSWORD) problems.push("dispatcher: PGPASSWORD is not the postgres service's password");
+  // The variable's default may appear once (its anchor); the password itself nowhere else.
+  const fallback = /:-([^}]+)\}$/.exec(password)?.[1];
+  if (fallback && raw.split(fallback).length - 1 > 1) problems.push('the postgres password is written out more than once');
+  const replicas = dispatcher?.deploy?.replicas ?? dispatcher?.scale ?? 1;
+  if (replicas < 2) problems.push(`dispatcher: ${replicas} replica(s), not several on one outbox`);
+  const deps = dispatcher?.depends_on;
+  if (Array.isArray(deps) || deps?.postgres?.condition !== 'service_healthy')
+    problems.push('dispatcher: does not wait for a healthy postgres');
+  return problems;
+}
 
 /** floodgate's own rules for its compose file; returns every problem found. */
 function checkFloodgateRules(compose: ComposeFile): string[] {
   const problems: string[] = [];
   const services = compose.services ?? {};
-  for (const name of ['dispatcher', 'mocks', 'runner']) if (!services[name]) problems.push(`missing service ${name}`);
+  for (const name of ['postgres', 'dispatcher', 'mocks', 'runner']) if (!services[name]) problems.push(`missing service ${name}`);
   for (const [name, s] of Object.entries(services)) {
     if (!s.healthcheck?.test || s.healthcheck.disable) problems.push(`${name}: no healthcheck`);
     const ports = (s.ports ?? []).map((p) => (typeof p === 'string' ? p : JSON.stringify(p)));
@@ -67,7 +110,8 @@ function checkFloodgateRules(compose: ComposeFile): string[] {
   return problems;
 }
 
-const compose = loadCompose(readFileSync(COMPOSE_FILE, 'utf8'));
+const RAW = readFileSync(COMPOSE_FILE, 'utf8');
+const compose = loadCompose(RAW);
 
 describe('docker-compose.yml', () => {
   it('validates against the Compose Specification schema', () => {
@@ -88,6 +132,63 @@ describe('docker-compose.yml', () => {
 
   it('keeps floodgate rules: health checks everywhere, loopback ports for dispatcher and mocks only, runner behind a profile', () => {
     expect(checkFloodgateRules(compose)).toEqual([]);
+  });
+
+  it('runs the dispatcher replicas on the postgres service: official image, pg_isready, a named volume, no published port, the password from one variable', () => {
+    expect(checkPostgresRules(compose, RAW)).toEqual([]);
+    const dispatcherConfig = parse(readFileSync(join(ROOT, 'deploy', 'dispatcher.yaml'), 'utf8')) as { db: string };
+    expect(dispatcherConfig.db).toBe('postgres://floodgate@postgres:5432/floodgate');
+  });
+
+  it.each([
+    [
+      'postgres published on every interface',
+      (c: ComposeFile) => (c.services.postgres!.ports = ['5432:5432']),
+      'postgres: publishes 5432:5432',
+    ],
+    [
+      'postgres published even on loopback',
+      (c: ComposeFile) => (c.services.postgres!.ports = ['127.0.0.1:5432:5432']),
+      'postgres: publishes 127.0.0.1:5432:5432',
+    ],
+  ])('the rules catch %s', (_name, mutate, problem) => {
+    const copy = structuredClone(compose);
+    mutate(copy);
+    expect(checkFloodgateRules(copy)).toContain(problem);
+  });
+
+  it.each([
+    [
+      'a hard-coded password',
+      (c: ComposeFile) => ((c.services.postgres!.environment as Record<string, string>).POSTGRES_PASSWORD = 'hunter2'),
+      'postgres: POSTGRES_PASSWORD is hunter2, not a variable with a laptop default',
+    ],
+    [
+      'the dispatcher with another password',
+      (c: ComposeFile) => ((c.services.dispatcher!.environment as Record<string, string>).PGPASSWORD = 'hunter2'),
+      "dispatcher: PGPASSWORD is not the postgres service's password",
+    ],
+    ['its data in the container', (c: ComposeFile) => (c.services.postgres!.volumes = []), 'postgres: its data is not on a named volume'],
+    [
+      'a health check that is not pg_isready',
+      (c: ComposeFile) => (c.services.postgres!.healthcheck = { test: ['CMD', 'true'] }),
+      'postgres: health check is not pg_isready',
+    ],
+    ['one dispatcher', (c: ComposeFile) => delete c.services.dispatcher!.deploy, 'dispatcher: 1 replica(s), not several on one outbox'],
+    [
+      'a dispatcher that does not wait for postgres',
+      (c: ComposeFile) => delete (c.services.dispatcher!.depends_on as Record<string, unknown>).postgres,
+      'dispatcher: does not wait for a healthy postgres',
+    ],
+  ])('the postgres rules catch %s', (_name, mutate, problem) => {
+    const copy = structuredClone(compose);
+    mutate(copy);
+    expect(checkPostgresRules(copy, RAW)).toContain(problem);
+  });
+
+  it('the postgres rules catch the password written out twice', () => {
+    const password = /FLOODGATE_POSTGRES_PASSWORD:-([^}]+)\}/.exec(RAW)?.[1] as string;
+    expect(checkPostgresRules(compose, `${RAW}\n# ${password}\n`)).toContain('the postgres password is written out more than once');
   });
 
   it.each([
@@ -119,8 +220,7 @@ describe('docker-compose.yml', () => {
     expect(cmd('dispatcher')).toBe('npx floodgate dispatcher --config /config/dispatcher.yaml --port 8080');
     expect(cmd('mocks')).toBe('npx floodgate mock --config /config/mocks.yaml --host 0.0.0.0 --port 9090');
     expect(cmd('runner')).toBe('npx floodgate run /config/scenario.yaml --target http://dispatcher:8080 --mocks http://mocks:9090');
-    // Nothing reads PostgreSQL yet: it comes back with the store that uses it.
-    expect(Object.keys(compose.services).sort()).toEqual(['dispatcher', 'mocks', 'runner']);
+    expect(Object.keys(compose.services).sort()).toEqual(['dispatcher', 'mocks', 'postgres', 'runner']);
     for (const file of ['dispatcher.yaml', 'mocks.yaml', 'scenario.yaml']) expect(existsSync(join(ROOT, 'deploy', file))).toBe(true);
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
