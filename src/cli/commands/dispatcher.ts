@@ -21,15 +21,15 @@ const DispatcherConfigFile = DispatcherConfigObject.extend({ token: DispatcherCo
   checkAccounts,
 );
 
-const USAGE = `Usage: floodgate dispatcher [--db FILE] [--port N] [--config FILE]
+const USAGE = `Usage: floodgate dispatcher [--db FILE|URL] [--port N] [--config FILE]
 
-Runs the reference dispatcher: a durable SQLite outbox, provider-paced sending, the campaign,
+Runs the reference dispatcher: a durable outbox (SQLite, or PostgreSQL for several processes), provider-paced sending, the campaign,
 message, delivery-report, metrics and health endpoints. Ctrl-C stops it cleanly (outcomes written,
 unsent rows released).
 
 Options:
   --config FILE   YAML config (token, providers, sender, ingest); see dispatcher/README.md
-  --db FILE       SQLite file (overrides the config; default floodgate-dispatcher.db)
+  --db FILE|URL   the outbox: an SQLite file or a postgres:// URL (overrides the config; default floodgate-dispatcher.db)
   --port N        port (overrides the config; default 8080, 0 = any)
 
 Without a token in the config, FLOODGATE_DISPATCHER_TOKEN is used, or a random one is printed.
