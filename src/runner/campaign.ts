@@ -5,7 +5,10 @@ import { createRng } from '../core/index.ts';
 import type { CampaignTrack, ProviderTracker } from './delivery-tracker.ts';
 import { type DueSchedule, type DueSpec, dueAt, dueSchedule, dueVars, scheduleBody } from './due.ts';
 import { computeLateness } from './lateness.ts';
+import { recipientAt } from './recipient-pattern.ts';
 import { createRequestFactory, type TemplateSpec } from './templates.ts';
+
+export { expandRecipients, recipientAt } from './recipient-pattern.ts';
 
 /** A campaign as the runner needs it (resolved from the scenario). */
 export interface CampaignSpec {
@@ -71,34 +74,8 @@ export interface TrackedCampaign {
 /** A tracked campaign with a deadline stops this much later, so a late drain is measured rather than called lost. */
 export const DEADLINE_GRACE = 1.25;
 
-/**
- * The recipient ids a campaign asked for, exactly as the reference dispatcher's generator makes
- * them (`dispatcher/ingest/sources.ts`): `{n}` the 0-based index, `{n:W}` zero-padded to W digits;
- * `{seq}` (1-based) for teams' own APIs.
- */
-export function expandRecipients(pattern: string, count: number): string[] {
-  const parts = pattern.split(/(\{n(?::\d+)?\}|\{seq\})/);
-  return Array.from({ length: count }, (_, i) => {
-    let to = '';
-    for (const part of parts) {
-      if (part === '{n}') to += i;
-      else if (part === '{seq}') to += i + 1;
-      else if (part.startsWith('{n:')) to += String(i).padStart(Number(part.slice(3, -1)), '0');
-      else to += part;
-    }
-    return to;
-  });
-}
-
 /** How many lost recipients a campaign's result names. */
 const LOST_SAMPLE = 10;
-
-/** Recipient `i`'s id, as {@link expandRecipients} makes it. */
-export function recipientAt(pattern: string, i: number): string {
-  return pattern.replace(/\{n(?::(\d+))?\}|\{seq\}/g, (m, width?: string) =>
-    m === '{seq}' ? String(i + 1) : width ? String(i).padStart(Number(width), '0') : String(i),
-  );
-}
 
 /**
  * The reference dispatcher's campaign API (`POST /v1/campaigns` with a recipient generator), with

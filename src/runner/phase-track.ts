@@ -1,5 +1,6 @@
 import type { Clock, PhaseDeliveryStats } from '../core/index.ts';
 import type { CampaignTrack, ProviderTracker } from './delivery-tracker.ts';
+import { recipientIds } from './recipient-pattern.ts';
 import type { Outcome } from './recorder.ts';
 import type { TrackedRecipients } from './templates.ts';
 
@@ -12,21 +13,6 @@ enum Answer {
   Refused = 2,
   /** Timeout or transport error: nobody knows. */
   Unanswered = 3,
-}
-
-/** Compiles a recipient pattern (`{n}`, `{n:W}`, `{seq}`, as campaigns spell them) into index -> id. */
-export function recipientAt(pattern: string): (index: number) => string {
-  const parts = pattern.split(/(\{n(?::\d+)?\}|\{seq\})/);
-  return (i) => {
-    let to = '';
-    for (const part of parts) {
-      if (part === '{n}') to += i;
-      else if (part === '{seq}') to += i + 1;
-      else if (part.startsWith('{n:')) to += String(i).padStart(Number(part.slice(3, -1)), '0');
-      else to += part;
-    }
-    return to;
-  };
 }
 
 /**
@@ -58,7 +44,7 @@ export class PhaseTrack implements TrackedRecipients {
     this.track = tracker.track(`phase ${phase}`, pattern, capacity);
     this.sentAt = new Float64Array(capacity);
     this.answers = new Uint8Array(capacity);
-    this.idOf = recipientAt(pattern);
+    this.idOf = recipientIds(pattern);
   }
 
   next(): { index: number; recipient: string } {

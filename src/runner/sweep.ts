@@ -6,14 +6,7 @@ import { createLatencyHistogram } from '../stats/index.ts';
  * The Universal Scalability Law fit the planner provides (`fitUsl` in src/planner), injected so
  * the runner does not depend on the planner. Points are concurrency `n` and throughput `x`.
  */
-export type UslFitter = (points: { n: number; x: number }[]) => {
-  alpha: number;
-  beta: number;
-  gamma: number;
-  nPeak: number | null;
-  xPeak: number | null;
-  xRoof: number | null;
-};
+export type UslFitter = (points: { n: number; x: number }[]) => NonNullable<SweepStats['usl']>;
 
 /** A sweep as the runner needs it (resolved from the scenario). */
 export interface SweepSpec {
