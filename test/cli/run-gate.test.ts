@@ -85,7 +85,9 @@ describe('floodgate run judges exactly as floodgate gate', () => {
       own ? /name="provider\.alimtalk\.rejected"[^>]*>\s*<skipped/ : /name="provider\.alimtalk\.rejected"[^>]*>\s*<failure/,
     );
     const step = await readFile(summaryFile, 'utf8');
-    expect(step).toMatch(own ? /^### ✅ PASS: / : /^### ❌ FAIL: /);
+    // A PASS on a strained machine is DEGRADED, and the step summary's icon says so.
+    const pass = result.validity.verdict === 'DEGRADED' ? /^### ⚠️ PASS: / : /^### ✅ PASS: /;
+    expect(step).toMatch(own ? pass : /^### ❌ FAIL: /);
   });
 });
 

@@ -208,13 +208,20 @@ describe.each(await driversToRun())('%s store', (driver) => {
     ])('after a lost response (timeout), with provider dedupe %s: %s', async (dedupe) => {
       const lost = new Set([5, 17]);
       const { d, done, deliveries } = await run({ dedupe, lostResponses: lost }, { timeout: '300ms' }, 50);
-      expect(done.counts).toMatchObject({ sent: 50, failed: 0, uncertain: 2 });
+      // The two lost answers time out; on a starved machine other requests can pass 300 ms too,
+      // so more rows may be flagged (9 beside `stress --cpu 2`), never fewer.
+      expect(done.counts).toMatchObject({ sent: 50, failed: 0 });
+      expect((done.counts as Record<string, number>).uncertain).toBeGreaterThanOrEqual(2);
       const uncertain = new Set(
         ((await d.store.query('SELECT recipient FROM recipients WHERE uncertain = 1')) as { recipient: string }[]).map((r) => r.recipient),
       );
       const duplicated = [...deliveries].filter(([, n]) => n > 1).map(([r]) => r);
       if (dedupe) expect(duplicated).toEqual([]);
-      else expect(duplicated.sort()).toEqual([...uncertain].sort());
+      else {
+        // The two whose answers were lost were delivered and sent again; every duplicate is flagged.
+        expect(duplicated.length).toBeGreaterThanOrEqual(2);
+        expect(duplicated.filter((r) => !uncertain.has(r))).toEqual([]);
+      }
       expect(deliveries.size).toBe(50);
     });
   });
