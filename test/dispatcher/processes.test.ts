@@ -94,7 +94,7 @@ async function crashRunIn(dedupe: boolean, seed: string, cleanups: (() => Promis
 }
 
 describe.concurrent('crash safety (20 SIGKILLs of the dispatcher process)', () => {
-  it('delivers every recipient exactly once when the provider dedupes client keys', { timeout: 400_000 }, async () => {
+  it('delivers every recipient exactly once when the provider dedupes client keys', { timeout: 900_000 }, async () => {
     const { done, deliveries, uncertain } = await crashRun(true, 'crash-dedupe');
     expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
     expect(deliveries.size).toBe(RECIPIENTS);
@@ -103,7 +103,7 @@ describe.concurrent('crash safety (20 SIGKILLs of the dispatcher process)', () =
     expect(uncertain.size).toBeGreaterThan(0);
   });
 
-  it('without provider dedupe loses none, and every duplicate is a row flagged uncertain', { timeout: 400_000 }, async () => {
+  it('without provider dedupe loses none, and every duplicate is a row flagged uncertain', { timeout: 900_000 }, async () => {
     const { done, deliveries, uncertain } = await crashRun(false, 'crash-plain');
     expect(done.counts).toMatchObject({ sent: RECIPIENTS, failed: 0 });
     expect(deliveries.size).toBe(RECIPIENTS);

@@ -51,7 +51,10 @@ describe('admin API', () => {
 
     const metrics = await (await fetch(adminUrl.replace('/__mock', '/metrics'))).text();
     expect(metrics).toContain('floodgate_mock_requests_total{provider="fcm",status="429"} 2');
-    expect(metrics).toContain('floodgate_mock_window_max_units{provider="fcm",window="1s"} 4');
+    // All four admitted within the minute; within one second unless a starved machine spread the
+    // requests above over more than a second (seen with two suites and stress on 2 cores).
+    expect(metrics).toContain('floodgate_mock_window_max_units{provider="fcm",window="60s"} 4');
+    expect(metrics).toMatch(/floodgate_mock_window_max_units\{provider="fcm",window="1s"\} [34]\n/);
 
     expect((await fetch(`${adminUrl}/fcm/reset`, { method: 'POST' })).status).toBe(200);
     expect(await getJson(`${adminUrl}/fcm/stats`)).toMatchObject({ admitted: 0, duplicates: 0, perSecond: [] });
