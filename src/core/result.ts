@@ -150,6 +150,11 @@ export const CampaignStats = z.object({
   /** Why the dispatcher did not accept the campaign (refused, timed out, accepted 0), or null. Optional: older results lack it. */
   startError: z.string().nullable().optional(),
   /**
+   * Why tracking stopped before every accepted recipient was delivered or the window ended
+   * (`run --fail-fast`, at a definite failure): the undelivered are then not judged lost. Optional.
+   */
+  stoppedEarly: z.string().optional(),
+  /**
    * For a campaign with a fallback provider (Alimtalk falling back to SMS): which provider, how many
    * recipients it reached, and how many got both (each a duplicate: exactly one of the two is right).
    * Optional: only such campaigns carry it.

@@ -109,6 +109,17 @@ export function buildChecks(result: Result): Check[] {
         continue;
       }
     }
+    if (c.stoppedEarly && c.lost > 0) {
+      // Cut short at a definite failure (which fails on its own): the rest was never given its time.
+      checks.push(
+        skip(
+          id,
+          'lost',
+          `campaign ${c.name}: ${c.delivered} of ${c.accepted} delivered when tracking stopped (${c.stoppedEarly}); the rest is not judged`,
+        ),
+      );
+      continue;
+    }
     const neither = c.fallback ? ` (neither the ${c.provider} message nor the ${c.fallback.provider} fallback)` : '';
     checks.push(
       c.lost > 0

@@ -187,6 +187,8 @@ function resolveCampaign(key: string, rest: string[]): MetricRef | UnknownMetric
     read: (r) => {
       const campaigns = name === undefined ? r.campaigns : r.campaigns.filter((c) => c.name === name);
       if (campaigns.length === 0) return null;
+      // A campaign cut short by --fail-fast has no final lost count or drain time.
+      if (campaigns.some((c) => c.stoppedEarly) && (isTime || field === 'lost' || field === 'delivered')) return null;
       if (!isTime) return sum(campaigns.map((c) => c[field as (typeof CAMPAIGN_COUNTS)[number]]));
       const times = campaigns.map((c) => (field === 'drainTime' ? c.drainTime : c.completion[field.slice('completion.'.length) as 'p50']));
       // A campaign that never drained has no drain time: it fails any upper bound.

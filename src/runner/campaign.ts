@@ -51,6 +51,11 @@ export interface CampaignOptions {
    * dispatcher (connection refused or reset, 502, 503) is sent again instead of failing the campaign.
    */
   retryStartFor?: number;
+  /**
+   * `--fail-fast`: stop tracking at the first duplicate delivery, a failure no later delivery can
+   * undo (the campaign then says why in `stoppedEarly`, and its undelivered are not judged lost).
+   */
+  stopOnDuplicate?: boolean;
   onProgress?: (p: { name: string; accepted: number; delivered: number; backlog: number }) => void;
 }
 
@@ -69,6 +74,8 @@ export interface TrackedCampaign {
   track: CampaignTrack;
   curve: [number, number][];
   backlog: [number, number][];
+  /** Why tracking stopped before the campaign could drain or its window end (`--fail-fast`). */
+  stoppedEarly?: string;
 }
 
 /** A tracked campaign with a deadline stops this much later, so a late drain is measured rather than called lost. */
@@ -116,6 +123,7 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
   const backlog: [number, number][] = [];
   const lastDue = schedule && spec.recipients > 0 ? Math.max(0, dueAt(schedule, spec.recipients - 1) - t0) : 0;
   const window = trackingWindow(spec, options.trackFor, lastDue);
+  let stoppedEarly: string | undefined;
   while (accepted > 0 && !options.signal?.aborted) {
     await Promise.all([tracker.poll(), options.fallbackTracker?.poll()]);
     const t = clock.now() - t0;
@@ -124,9 +132,23 @@ export async function runCampaign(spec: CampaignSpec, options: CampaignOptions):
     backlog.push([t, accepted - delivered]);
     options.onProgress?.({ name: spec.name, accepted, delivered: track.reached, backlog: accepted - delivered });
     if (tracker.error || options.fallbackTracker?.error || delivered >= accepted || t >= window) break;
+    if (options.stopOnDuplicate && track.duplicated() > 0) {
+      stoppedEarly = `--fail-fast: stopped at its first duplicate delivery, ${(t / 1000).toFixed(1)} s after the start (${track.reached} of ${accepted} delivered by then)`;
+      break;
+    }
     await clock.sleep(Math.min(spec.poll, Math.max(0, window - t)), options.signal).catch(() => undefined);
   }
-  return { spec, accepted, startError: error, t0, track, curve, backlog, ...(schedule ? { schedule } : {}) };
+  return {
+    spec,
+    accepted,
+    startError: error,
+    t0,
+    track,
+    curve,
+    backlog,
+    ...(schedule ? { schedule } : {}),
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
 }
 
 /** A tracked campaign's figures, once its provider's feed was read to the end of the run. */
@@ -139,7 +161,8 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     return k > 0 && times.length >= k ? Math.max(0, (times[k - 1] as number) - t0) : null;
   };
   const p100 = when(1);
-  const lostSample = delivered < accepted ? track.missing(accepted, LOST_SAMPLE).map((i) => recipientAt(spec.pattern, i)) : [];
+  const lostSample =
+    delivered < accepted && !c.stoppedEarly ? track.missing(accepted, LOST_SAMPLE).map((i) => recipientAt(spec.pattern, i)) : [];
   return {
     name: spec.name,
     channel: spec.channel,
@@ -156,6 +179,7 @@ export function campaignStats(c: TrackedCampaign): CampaignOutcome {
     backlog: c.backlog,
     ...(lostSample.length > 0 ? { lostSample } : {}),
     startError: c.startError,
+    ...(c.stoppedEarly && delivered < accepted ? { stoppedEarly: c.stoppedEarly } : {}),
     ...(spec.fallback !== undefined ? { fallback: { provider: spec.fallback, ...track.fallbackCounts() } } : {}),
     ...(c.schedule && spec.due ? { lateness: computeLateness(track, c.schedule, spec.due.tolerance, t0) } : {}),
   };

@@ -67,6 +67,13 @@ export interface RunOptions {
   onProgress?: (progress: RunProgress) => void;
   /** How long to wait for in-flight requests after Ctrl-C, ms. */
   abortDrain?: number;
+  /**
+   * `--fail-fast`: end the run at its first definite failure (a campaign's first duplicate
+   * delivery). Every step stops; the feeds are still read to their end and the run is judged, so
+   * the failure is a FAIL with its figures; campaigns cut short say so (`stoppedEarly`) and their
+   * undelivered recipients are not judged lost.
+   */
+  failFast?: boolean;
 }
 
 /**
@@ -185,12 +192,14 @@ async function drive(
     ...(options.fit ? { fit: options.fit } : {}),
     trackers,
     onCampaignProgress: progress.campaign,
+    ...(options.failFast ? { failFast: true } : {}),
   };
   const sweeps: SweepStats[] = [];
   const campaigns: TrackedCampaign[] = [];
   const searches: SearchStats[] = [];
   const isolation: IsolationStats[] = [];
   const faults: FaultStats[] = [];
+  let stoppedBy: string | undefined;
   const campaignLabels = new Set(scenario.load.flatMap((s) => (s.campaign ? [s.campaign.name ?? 'campaign'] : [])));
   ctx.campaignsActive = () => [...active].some((label) => campaignLabels.has(label));
   ctx.onIsolation = (stats) => isolation.push(stats);
@@ -226,7 +235,15 @@ async function drive(
         if (search) return tracked(search.name ?? 'search', search.delay, async () => void searches.push(await runSearchStep(search, ctx)));
         if (sweep) return tracked(sweep.name ?? 'sweep', sweep.delay, async () => void sweeps.push(await runSweepStep(sweep, ctx)));
         const c = campaign as Frozen<CampaignStep>;
-        return tracked(c.name ?? 'campaign', c.delay, async () => void campaigns.push(await runCampaignStep(c, ctx)));
+        return tracked(c.name ?? 'campaign', c.delay, async () => {
+          const outcome = await runCampaignStep(c, ctx);
+          campaigns.push(outcome);
+          // A definite failure ends every step; the run is still read to its end and judged.
+          if (outcome.stoppedEarly) {
+            stoppedBy = `campaign ${outcome.spec.name}'s first duplicate delivery`;
+            controller.abort();
+          }
+        });
       }),
     );
   } finally {
@@ -246,6 +263,7 @@ async function drive(
     trackers,
     session,
     endSession,
+    ...(stoppedBy ? { stoppedBy } : {}),
   });
 }
 
@@ -262,6 +280,8 @@ interface Collected {
   trackers: ReadonlyMap<string, ProviderTracker>;
   session: MockSession;
   endSession: () => Promise<string[]>;
+  /** `--fail-fast`: the definite failure that ended the run. */
+  stoppedBy?: string;
 }
 
 /** How long the delivery feeds must stay quiet after the last step before the run's figures are read, ms. */
@@ -274,7 +294,9 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
   const aborted = options.signal?.aborted ?? false;
   if (!aborted) await settle(c.trackers, clock, scenario.timeouts.drain);
   const { providers, unverified } = await collectProviders(system, c.session, c.trackers);
-  const campaigns: CampaignOutcome[] = c.campaigns.map(campaignStats);
+  // Under --fail-fast, a campaign cut short by another's failure says so too.
+  const cut = c.stoppedBy ? `--fail-fast: the run stopped at ${c.stoppedBy}` : undefined;
+  const campaigns: CampaignOutcome[] = c.campaigns.map((t) => campaignStats(cut && !t.stoppedEarly ? { ...t, stoppedEarly: cut } : t));
   const endWarnings = await c.endSession();
   const end = clock.now();
   const totals = c.recorder.finish(end - c.runStart);
@@ -284,6 +306,7 @@ async function finish(scenario: Frozen<Scenario>, system: SystemUnderTest, optio
     ...endWarnings,
     ...campaigns.filter((x) => x.startError).map((x) => `campaign ${x.name}: ${x.startError}`),
     ...c.faults.filter((f) => f.error).map((f) => `fault ${f.name}: ${f.error}`),
+    ...(c.stoppedBy ? [`--fail-fast: the run stopped at ${c.stoppedBy}`] : []),
   ];
   const validity = assessValidity(
     {

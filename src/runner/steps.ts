@@ -42,6 +42,8 @@ export interface StepContext {
   onIsolation?: (stats: IsolationStats) => void;
   /** Receives a phase's tracked messages (`track:`) before it starts; their figures are read at the run's end. */
   onPhaseTrack?: (track: PhaseTrack) => void;
+  /** `--fail-fast`: a campaign stops tracking at its first duplicate delivery. */
+  failFast?: boolean;
 }
 
 /** Drives an arrival-rate phase through the open-model pacer, recording into the shared recorder. */
@@ -192,6 +194,7 @@ export function runCampaignStep(c: Frozen<CampaignStep>, ctx: StepContext): Prom
       timeout: ctx.scenario.timeouts.request,
       signal: ctx.signal,
       ...(ctx.onCampaignProgress ? { onProgress: ctx.onCampaignProgress } : {}),
+      ...(ctx.failFast ? { stopOnDuplicate: true } : {}),
       ...restartWindow(ctx.scenario),
     },
   );

@@ -163,6 +163,55 @@ describe(`incident replicas FAIL their story's scenario at --scale ${SCALE}, for
   });
 });
 
+describe('--fail-fast', () => {
+  it("stops story 3's replica at its first duplicate: FAIL on duplicates, the rest not judged lost", CASE, async () => {
+    const r = REPLICAS[1] as Replica;
+    const mock = start(process.execPath, [FLOODGATE, 'mock', '--config', join(r.dir, 'mocks.yaml'), '--port', '0']);
+    let replica: Child | undefined;
+    try {
+      const m = await ready(
+        mock,
+        new RegExp(`^${r.provider}\\s+(http://\\S+)\\s+\\(${r.kind}\\)\\n(?:.*\\n)*?admin\\s+(http://\\S+)/__mock\\b`, 'm'),
+        'floodgate mock',
+      );
+      replica = start(PYTHON, [join(r.dir, 'dispatcher.py'), '--provider-url', m[1] as string, '--port', '0']);
+      const target = (await ready(replica, /listening on (http:\/\/\S+)/, r.dir))[1] as string;
+      const out = join(dir, 'fail-fast');
+      const run = await floodgateRun([
+        r.scenario,
+        '--scale',
+        SCALE,
+        '--target',
+        target,
+        '--mocks',
+        m[2] as string,
+        '--out',
+        out,
+        '--fail-fast',
+      ]);
+      // FAIL (exit 1); on a machine so busy that the load generator itself fell behind, INVALID (3) says so.
+      expect(run.code === 1 || (run.code === 3 && /generator fell behind/.test(run.out)), run.out).toBe(true);
+      expect(run.out).toMatch(r.reason);
+      // The built-in lost check is not judged over what was cut short (a threshold on it has no value).
+      expect(run.out).toMatch(/skip campaign\.welcome\.lost: campaign welcome: \d+ of 4200 delivered when tracking stopped/);
+      expect(run.out).not.toMatch(/never received/);
+      expect(run.out).toMatch(/--fail-fast: the run stopped at campaign welcome's first duplicate delivery/);
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as {
+        meta: { duration: number };
+        campaigns: { name: string; delivered: number; accepted: number; stoppedEarly?: string }[];
+      };
+      const welcome = result.campaigns.find((c) => c.name === 'welcome');
+      expect(welcome?.stoppedEarly, run.out).toMatch(/--fail-fast: stopped at its first duplicate delivery, [\d.]+ s after the start/);
+      expect(welcome?.delivered).toBeLessThan(welcome?.accepted ?? 0);
+      // Without --fail-fast this replica is tracked for its whole 30 s window (24 s deadline x 1.25).
+      expect(result.meta.duration).toBeLessThan(30_000);
+    } finally {
+      if (replica) await stop(replica.child);
+      await stop(mock.child);
+    }
+  });
+});
+
 /** A free port on 127.0.0.1 for a process floodgate starts (its `system.dispatcher.url`). */
 async function freePort(): Promise<number> {
   const server = createServer();

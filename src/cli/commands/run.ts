@@ -46,6 +46,10 @@ Options:
   --alpha A        significance level of the Mann-Whitney test (default 0.05)
   --repeat N       run the scenario N times, one after another (default 1); see below
   --json           print a JSON summary on stdout instead of the verdict text
+  --fail-fast      end the run at its first definite failure (a campaign's first duplicate
+                   delivery): the run is still read to its end and judged FAIL, and the
+                   recipients not yet delivered are not judged lost (the campaign says
+                   "stoppedEarly"). For a dispatcher known to be broken, or CI's first signal
   -h, --help       this text
 
 --repeat N, for noisy machines: runs the candidate N times in a row (it does not interleave
@@ -76,6 +80,7 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         out: { type: 'string' },
         repeat: { type: 'string' },
         json: { type: 'boolean' },
+        'fail-fast': { type: 'boolean' },
       });
       const file = positionals[0];
       if (!file || positionals.length > 1)
@@ -108,8 +113,12 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         try {
           const result = await runScenario(
             loaded.scenario,
-            scenarioRunOptions({ io, wiring, file, target: values.target, mocks: values.mocks }, loaded, scale, loaded.thresholds, (p) =>
-              progress.update(p),
+            scenarioRunOptions(
+              { io, wiring, file, target: values.target, mocks: values.mocks, ...(values['fail-fast'] ? { failFast: true } : {}) },
+              loaded,
+              scale,
+              loaded.thresholds,
+              (p) => progress.update(p),
             ),
           );
           return result;

@@ -14,6 +14,8 @@ export interface ScenarioRunContext {
   file: string;
   target?: string | undefined;
   mocks?: string | undefined;
+  /** `--fail-fast`: end the run at its first definite failure. */
+  failFast?: boolean;
 }
 
 /** The checked-out commit, for the result's meta (null outside a git checkout). */
@@ -55,5 +57,6 @@ export function scenarioRunOptions(
     judge: (r: Result) => stampVerdict(r).verdict,
     cpuUsage: () => process.cpuUsage(),
     onProgress,
+    ...(ctx.failFast ? { failFast: true } : {}),
   };
 }
