@@ -15,6 +15,9 @@
  * (with the ratio to one process) and, against a 200/s account, the provider's max sliding
  * second and achieved rate for 20,000 recipients. `BENCH_ONLY=instances` runs only that part
  * and merges it into an existing JSON.
+ * `BENCH_ONLY=waiting`: memory while a campaign's rows wait for their due time (10,000 vs 1,000,000
+ * recipients due in an hour, the dispatcher on a 48 MB heap): RSS after ingest and while the due scan
+ * runs, and its CPU; merged into the JSON under `waitingRows`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -243,6 +246,95 @@ async function benchRss(provider: Provider, spawnOptions: SpawnOptions, n: numbe
     await waitDone(p.url, created.id, 900_000);
     return { recipients: n, idleRssBytes, peakRssBytes: peakRss(p.child.pid as number) };
   });
+}
+
+/** Current resident set (VmRSS) of a process in bytes, from /proc (Linux). */
+function currentRss(pid: number): number {
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:')) ?? '';
+  return Number(line.replace(/\D+/g, '')) * 1024;
+}
+
+/** How long the waiting rows are watched (the dispatcher scans for due rows all the while). */
+const WAIT_WATCH_MS = 15_000;
+
+/**
+ * A campaign of `n` push recipients all due in an hour: ingest time, then RSS and dispatcher CPU
+ * while the rows wait (sampled each second for {@link WAIT_WATCH_MS}); the store must report all
+ * `n` as scheduled and none sent.
+ */
+async function benchWaiting(provider: Provider, spawnOptions: SpawnOptions, n: number) {
+  return withDispatcher(provider, spawnOptions, async (p) => {
+    const pid = p.child.pid as number;
+    const idleRssBytes = currentRss(pid);
+    const t0 = performance.now();
+    const created = await call(p.url, '/v1/campaigns', {
+      body: { channel: 'push', template: 'bench', generator: { count: n, pattern: '010{n:8}' }, schedule: { at: Date.now() + 3_600_000 } },
+    });
+    if (created.status !== 201) throw new Error(`scheduled campaign refused: ${created.status} ${JSON.stringify(created.json)}`);
+    const ingestSeconds = (performance.now() - t0) / 1000;
+    const cpu0 = cpuSeconds(pid);
+    let waitingRssMaxBytes = 0;
+    for (let waited = 0; waited < WAIT_WATCH_MS; waited += 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      waitingRssMaxBytes = Math.max(waitingRssMaxBytes, currentRss(pid));
+    }
+    const waitingCpuShare = (cpuSeconds(pid) - cpu0) / (WAIT_WATCH_MS / 1000);
+    const status = await call(p.url, `/v1/campaigns/${created.json.id as string}`, { method: 'GET' });
+    const counts = (status.json as { counts?: Record<string, number> }).counts ?? {};
+    return {
+      recipients: n,
+      ingestSeconds: +ingestSeconds.toFixed(2),
+      idleRssBytes,
+      peakRssBytesIncludingIngest: peakRss(pid),
+      waitingRssMaxBytes,
+      waitingCpuShare: +waitingCpuShare.toFixed(3),
+      scheduled: counts.scheduled ?? null,
+      sent: (counts.sent ?? 0) + (counts.delivered ?? 0),
+    };
+  });
+}
+
+async function waitingOnly() {
+  const provider = await startProvider();
+  try {
+    const entry = await bundleDispatcher();
+    const deployed: SpawnOptions = { entry, nodeArgs: HEAP_FLAGS };
+    const small = await benchWaiting(provider, deployed, scaled(10_000));
+    console.log('waiting, small', small);
+    const large = await benchWaiting(provider, deployed, scaled(1_000_000));
+    console.log('waiting, large', large);
+    const differenceBytes = large.waitingRssMaxBytes - small.waitingRssMaxBytes;
+    const waitingRows = {
+      nodeFlags: HEAP_FLAGS.join(' '),
+      dueIn: '1h',
+      watchedSeconds: WAIT_WATCH_MS / 1000,
+      small,
+      large,
+      differenceBytes,
+      goal: 'while the rows wait, the 1,000,000 campaign within 32 MB of the 10,000 one; every row scheduled, none sent',
+      met:
+        differenceBytes <= 32 * 1024 * 1024 &&
+        small.scheduled === small.recipients &&
+        large.scheduled === large.recipients &&
+        small.sent === 0 &&
+        large.sent === 0,
+      at: new Date().toISOString(),
+    };
+    console.log('waitingRows', waitingRows);
+    if (SCALE !== 1) return;
+    let previous: Record<string, unknown> = {};
+    try {
+      previous = JSON.parse(readFileSync(OUT, 'utf8')) as Record<string, unknown>;
+    } catch {}
+    mkdirSync(join(OUT, '..'), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify({ ...previous, waitingRows }, null, 2)}\n`);
+    console.log(`wrote waitingRows to ${OUT}`);
+  } finally {
+    provider.child.kill('SIGTERM');
+  }
 }
 
 /** N processes on one fresh PostgreSQL schema, one Alimtalk campaign of `n` to the unlimited provider. */
@@ -552,4 +644,5 @@ async function main() {
 
 if (process.argv[2] === 'mocks') await serveMocks();
 else if (process.env.BENCH_ONLY === 'fcm') await fcmOnly();
+else if (process.env.BENCH_ONLY === 'waiting') await waitingOnly();
 else await main();
