@@ -109,14 +109,17 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Peak resident set (VmHWM) of a process in bytes, from /proc (Linux). */
-function peakRss(pid: number): number {
+/** A memory figure of a process in bytes, from /proc/<pid>/status (Linux): `VmHWM` (peak resident set) or `VmRSS` (now). */
+function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const line =
     readFileSync(`/proc/${pid}/status`, 'utf8')
       .split('\n')
-      .find((l) => l.startsWith('VmHWM:')) ?? '';
+      .find((l) => l.startsWith(`${field}:`)) ?? '';
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
+
+/** Peak resident set of a process in bytes. */
+const peakRss = (pid: number) => statusBytes(pid, 'VmHWM');
 
 async function withDispatcher<T>(
   provider: Provider,
@@ -248,14 +251,8 @@ async function benchRss(provider: Provider, spawnOptions: SpawnOptions, n: numbe
   });
 }
 
-/** Current resident set (VmRSS) of a process in bytes, from /proc (Linux). */
-function currentRss(pid: number): number {
-  const line =
-    readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmRSS:')) ?? '';
-  return Number(line.replace(/\D+/g, '')) * 1024;
-}
+/** Current resident set of a process in bytes. */
+const currentRss = (pid: number) => statusBytes(pid, 'VmRSS');
 
 /** How long the waiting rows are watched (the dispatcher scans for due rows all the while). */
 const WAIT_WATCH_MS = 15_000;

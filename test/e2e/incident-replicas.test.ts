@@ -125,6 +125,26 @@ async function floodgateRun(args: string[], timeoutMs = 100_000): Promise<{ code
   return { code, out: p.output() };
 }
 
+/** `floodgate mock --config <its mocks.yaml>` and the replica pointed at the mock's provider URL, as its README says. */
+async function startReplica(r: Replica): Promise<{ mock: Child; replica: Child; target: string; mocks: string }> {
+  const mock = start(process.execPath, [FLOODGATE, 'mock', '--config', join(r.dir, 'mocks.yaml'), '--port', '0']);
+  let replica: Child | undefined;
+  try {
+    const m = await ready(
+      mock,
+      new RegExp(`^${r.provider}\\s+(http://\\S+)\\s+\\(${r.kind}\\)\\n(?:.*\\n)*?admin\\s+(http://\\S+)/__mock\\b`, 'm'),
+      'floodgate mock',
+    );
+    replica = start(PYTHON, [join(r.dir, 'dispatcher.py'), '--provider-url', m[1] as string, '--port', '0']);
+    const target = (await ready(replica, /listening on (http:\/\/\S+)/, r.dir))[1] as string;
+    return { mock, replica, target, mocks: m[2] as string };
+  } catch (error) {
+    if (replica) await stop(replica.child);
+    await stop(mock.child);
+    throw error;
+  }
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fg-incidents-'));
 });
@@ -136,18 +156,10 @@ afterAll(async () => {
 
 describe(`incident replicas FAIL their story's scenario at --scale ${SCALE}, for the story's reason`, () => {
   it.each(REPLICAS)('$story', CASE, async (r) => {
-    const mock = start(process.execPath, [FLOODGATE, 'mock', '--config', join(r.dir, 'mocks.yaml'), '--port', '0']);
-    let replica: Child | undefined;
+    const { mock, replica, target, mocks } = await startReplica(r);
     try {
-      const m = await ready(
-        mock,
-        new RegExp(`^${r.provider}\\s+(http://\\S+)\\s+\\(${r.kind}\\)\\n(?:.*\\n)*?admin\\s+(http://\\S+)/__mock\\b`, 'm'),
-        'floodgate mock',
-      );
-      replica = start(PYTHON, [join(r.dir, 'dispatcher.py'), '--provider-url', m[1] as string, '--port', '0']);
-      const target = (await ready(replica, /listening on (http:\/\/\S+)/, r.dir))[1] as string;
       const out = join(dir, r.provider);
-      const run = await floodgateRun([r.scenario, '--scale', SCALE, '--target', target, '--mocks', m[2] as string, '--out', out]);
+      const run = await floodgateRun([r.scenario, '--scale', SCALE, '--target', target, '--mocks', mocks, '--out', out]);
       const said = `exit ${run.code}\n${run.out}\n--- replica ---\n${replica.output()}`;
       // FAIL (exit 1); on a machine so busy that the load generator itself fell behind, INVALID (3) says so.
       expect(run.code === 1 || (run.code === 3 && /generator fell behind/.test(run.out)), said).toBe(true);
@@ -157,7 +169,7 @@ describe(`incident replicas FAIL their story's scenario at --scale ${SCALE}, for
       // The story's reason, not a side effect: nothing was refused for the rate.
       expect(failed, said).not.toContain(`provider.${r.provider}.rejected`);
     } finally {
-      if (replica) await stop(replica.child);
+      await stop(replica.child);
       await stop(mock.child);
     }
   });
@@ -166,29 +178,10 @@ describe(`incident replicas FAIL their story's scenario at --scale ${SCALE}, for
 describe('--fail-fast', () => {
   it("stops story 3's replica at its first duplicate: FAIL on duplicates, the rest not judged lost", CASE, async () => {
     const r = REPLICAS[1] as Replica;
-    const mock = start(process.execPath, [FLOODGATE, 'mock', '--config', join(r.dir, 'mocks.yaml'), '--port', '0']);
-    let replica: Child | undefined;
+    const { mock, replica, target, mocks } = await startReplica(r);
     try {
-      const m = await ready(
-        mock,
-        new RegExp(`^${r.provider}\\s+(http://\\S+)\\s+\\(${r.kind}\\)\\n(?:.*\\n)*?admin\\s+(http://\\S+)/__mock\\b`, 'm'),
-        'floodgate mock',
-      );
-      replica = start(PYTHON, [join(r.dir, 'dispatcher.py'), '--provider-url', m[1] as string, '--port', '0']);
-      const target = (await ready(replica, /listening on (http:\/\/\S+)/, r.dir))[1] as string;
       const out = join(dir, 'fail-fast');
-      const run = await floodgateRun([
-        r.scenario,
-        '--scale',
-        SCALE,
-        '--target',
-        target,
-        '--mocks',
-        m[2] as string,
-        '--out',
-        out,
-        '--fail-fast',
-      ]);
+      const run = await floodgateRun([r.scenario, '--scale', SCALE, '--target', target, '--mocks', mocks, '--out', out, '--fail-fast']);
       // FAIL (exit 1); on a machine so busy that the load generator itself fell behind, INVALID (3) says so.
       expect(run.code === 1 || (run.code === 3 && /generator fell behind/.test(run.out)), run.out).toBe(true);
       expect(run.out).toMatch(r.reason);
@@ -206,7 +199,7 @@ describe('--fail-fast', () => {
       // Without --fail-fast this replica is tracked for its whole 30 s window (24 s deadline x 1.25).
       expect(result.meta.duration).toBeLessThan(30_000);
     } finally {
-      if (replica) await stop(replica.child);
+      await stop(replica.child);
       await stop(mock.child);
     }
   });
