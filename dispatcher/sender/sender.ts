@@ -20,6 +20,9 @@ function warn(what: string, error: unknown) {
   process.stderr.write(`dispatcher: ${what}: ${(error as Error).message ?? error}\n`);
 }
 
+/** Why a sender's timed wait ended early: it was woken (a fixed value, so waking allocates no error). */
+const WOKEN = Symbol('woken');
+
 /** Counters the metrics endpoint reads. */
 export interface SenderCounters {
   sent: number;
@@ -108,15 +111,21 @@ export function createSender(deps: SenderDeps) {
     wakeUp = undefined;
     w?.();
   };
+  // Called about once a message at FCM's one message a request: an endless wait (for a free slot)
+  // needs no timer at all, and a timed one is cut short with a fixed reason, not a new DOMException.
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (!Number.isFinite(ms)) {
+        wakeUp = resolve;
+        return;
+      }
       const timer = new AbortController();
       const done = () => {
-        timer.abort();
+        timer.abort(WOKEN);
         resolve();
       };
       wakeUp = done;
-      if (Number.isFinite(ms)) clock.sleep(ms, timer.signal).then(done, () => {});
+      clock.sleep(ms, timer.signal).then(done, () => {});
     });
 
   // Outcome batches are written one after another (never two at once), in the order they were taken.
