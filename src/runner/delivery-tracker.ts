@@ -49,6 +49,8 @@ export class CampaignTrack {
   sources: Uint8Array | null = null;
   /** Recipients with at least one delivery. */
   reached = 0;
+  /** Recipients with more than one delivery, kept as deliveries arrive (read every poll under --fail-fast). */
+  private twice = 0;
   readonly match: (recipient: string) => number;
 
   constructor(
@@ -69,14 +71,12 @@ export class CampaignTrack {
     if (n === 1) {
       this.firstAt[index] = at;
       this.reached++;
-    }
+    } else if (n === 2) this.twice++;
   }
 
   /** Recipients delivered more than once: floodgate's one definition of a duplicate (same recipient, same campaign's message). */
   duplicated(): number {
-    let d = 0;
-    for (let i = 0; i < this.count; i++) if ((this.counts[i] as number) > 1) d++;
-    return d;
+    return this.twice;
   }
 
   /** With a fallback: recipients the fallback reached, and those that got both (duplicates). */
