@@ -10,7 +10,7 @@ export type RequestHandler = (req: never, res: never) => void;
 
 /** The h2c side of a server that also speaks HTTP/1.1 on the same port. */
 export interface H2cSide {
-  /** Destroys every HTTP/2 connection (server close must not wait for idle sessions). */
+  /** Destroys every HTTP/2 connection and every connection not yet routed (server close must not wait for them). */
   close(): void;
 }
 
@@ -25,10 +25,25 @@ export interface H2cSide {
 export function serveH2c(server: HttpServer, handler: RequestHandler): H2cSide {
   const h2: Http2Server = createHttp2Server({ settings: { maxConcurrentStreams: 1024 } }, handler as never);
   const sessions = new Set<Socket>();
+  // Connections that have not sent their first bytes yet belong to neither server: a client that
+  // connects and goes away without writing (a sender killed mid-connect) must not stay half-open
+  // in CLOSE_WAIT, where it kept the server's close() waiting for ever.
+  const unrouted = new Set<Socket>();
   const http1 = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
+    unrouted.add(socket);
+    const gone = () => {
+      unrouted.delete(socket);
+      socket.destroy();
+    };
+    socket.once('end', gone);
+    socket.once('error', gone);
+    socket.once('close', () => unrouted.delete(socket));
     const route = (first: Buffer) => {
+      unrouted.delete(socket);
+      socket.off('end', gone);
+      socket.off('error', gone);
       socket.pause();
       socket.unshift(first);
       if (first.length >= 3 && PREFACE.subarray(0, Math.min(first.length, PREFACE.length)).equals(first.subarray(0, PREFACE.length))) {
@@ -45,8 +60,9 @@ export function serveH2c(server: HttpServer, handler: RequestHandler): H2cSide {
   });
   return {
     close() {
-      for (const socket of sessions) socket.destroy();
+      for (const socket of [...sessions, ...unrouted]) socket.destroy();
       sessions.clear();
+      unrouted.clear();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type ClientHttp2Session, connect } from 'node:http2';
+import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { post, startMocks } from './helpers.ts';
 
@@ -75,5 +76,37 @@ describe('FCM mock over h2c (HTTP/2 with prior knowledge) on the same port as HT
     await started.close();
     await closed;
     expect(session.destroyed).toBe(true);
+  });
+});
+
+describe('connections that never send a byte', () => {
+  it('a client gone before its first byte is dropped, and close() does not wait for a silent one', async () => {
+    const started = await startMocks({ providers: { fcm: { kind: 'fcm', tps: null } } });
+    const base = new URL(started.urls.fcm as string);
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = createConnection({ host: base.hostname, port: Number(base.port) }, () => resolve(s));
+        s.once('error', reject);
+      });
+    // Connects and half-closes without writing, as a sender killed between connect and request does.
+    const quitter = await open();
+    const dropped = new Promise<void>((resolve) => quitter.once('close', () => resolve()));
+    quitter.resume();
+    quitter.end();
+    await dropped; // the server closed its side too: no CLOSE_WAIT left behind
+    // Connects and says nothing, still open when the mocks close.
+    const silent = await open();
+    silent.on('error', () => {});
+    const silentClosed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    silent.resume();
+    // The mocks still serve in between.
+    const res = await fetch(`${started.urls.fcm}/v1/projects/p/messages:send`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+      body: JSON.stringify(message('tok-1', 'k-1')),
+    });
+    expect(res.status).toBe(200);
+    await started.close();
+    await silentClosed;
   });
 });
