@@ -261,7 +261,9 @@ describe('the own (Python) dispatcher against the Alimtalk mock', () => {
     // .900, 1.9 s apart, and no sliding second holds both; with three, an even-odd pair always does.
     expect((await startCampaign(d, 'spring', KEY, 3 * TPS)).status).toBe(202);
     await finished(d, 1);
-    expect(stats().admitted).toBe(3 * TPS);
+    // Under a CPU hog a 1.5 s latency tail outlasts the dispatcher's timeout and it retries with the
+    // same key: the mock's dedupe admits and answers those repeats without delivering them again.
+    expect(stats().admitted - (stats().deduplicated ?? 0)).toBe(3 * TPS);
     expect(new Set(await deliveries())).toEqual(new Set([1]));
     expect(stats().maxPerSecondWindow).toBeGreaterThanOrEqual(1.5 * TPS);
     expect(stats().maxPerSecondWindow).toBeLessThanOrEqual(2 * TPS);
