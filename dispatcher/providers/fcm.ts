@@ -6,6 +6,7 @@ import type { ProviderClient } from './types.ts';
 export function createFcmClient(config: FcmConfig): ProviderClient {
   const wire = createWireClient(config.baseUrl, config.maxInFlight, config.timeout);
   const path = `/v1/projects/${encodeURIComponent(config.projectId)}/messages:send`;
+  const headers = { authorization: `Bearer ${config.accessToken}` };
   return {
     maxBatch: 1,
     async send(units, { template }) {
@@ -17,7 +18,7 @@ export function createFcmClient(config: FcmConfig): ProviderClient {
         data: { ...u.params, client_key: u.clientKey },
       };
       try {
-        const res = await wire.post(path, { authorization: `Bearer ${config.accessToken}` }, { message });
+        const res = await wire.post(path, headers, { message });
         const json = parseJson(res.text) as { name?: string } | undefined;
         if (res.status === 200 && json?.name) return { results: [{ kind: 'sent', messageId: json.name }] };
         return byStatus(units, res, 'fcm');

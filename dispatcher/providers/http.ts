@@ -24,6 +24,17 @@ export function createWireClient(baseUrl: string, connections: number, timeoutMs
   if (url.protocol === 'h2c:') return createH2cClient(baseUrl, timeoutMs);
   const prefix = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  // A client that passes the same headers object on every request (FCM's bearer token) gets the
+  // same merged object back, not a new one a message.
+  let lastGiven: Record<string, string> | undefined;
+  let lastMerged: Record<string, string> = {};
+  const withType = (given: Record<string, string>) => {
+    if (given !== lastGiven) {
+      lastGiven = given;
+      lastMerged = { 'content-type': 'application/json', ...given };
+    }
+    return lastMerged;
+  };
   return {
     post(path, headers, body) {
       // pool.dispatch with a plain handler rather than pool.request: no body stream, no abort
@@ -31,22 +42,22 @@ export function createWireClient(baseUrl: string, connections: number, timeoutMs
       // client's cost). Timeouts and errors are undici's own, with its error codes.
       return new Promise<WireResponse>((resolve, reject) => {
         let status = 0;
-        let responseHeaders: WireResponse['headers'] = {};
+        let rawHeaders: Buffer[] = [];
         const chunks: Buffer[] = [];
         pool.dispatch(
           {
             method: 'POST',
             path: `${prefix}${path}`,
-            headers: { 'content-type': 'application/json', ...headers },
+            headers: withType(headers),
             body: JSON.stringify(body),
           },
           {
             // undici's own (legacy) handler interface: what its HTTP/1.1 client calls directly,
             // without the adapter the newer interface goes through.
             onConnect() {},
-            onHeaders(statusCode, rawHeaders) {
+            onHeaders(statusCode, raw) {
               status = statusCode;
-              responseHeaders = toHeaders(rawHeaders);
+              rawHeaders = raw;
               return true;
             },
             onData(chunk) {
@@ -55,7 +66,17 @@ export function createWireClient(baseUrl: string, connections: number, timeoutMs
             },
             onComplete() {
               const text = chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
-              resolve({ status, headers: responseHeaders, text });
+              // Headers are read by name only on some answers (429, SendGrid's ids): decoded on first use.
+              let headers: WireResponse['headers'] | undefined;
+              const raw = rawHeaders;
+              resolve({
+                status,
+                text,
+                get headers() {
+                  headers ??= toHeaders(raw);
+                  return headers;
+                },
+              });
             },
             onError(error) {
               reject(error);

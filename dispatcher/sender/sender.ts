@@ -128,6 +128,16 @@ export function createSender(deps: SenderDeps) {
       clock.sleep(ms, timer.signal).then(done, () => {});
     });
 
+  /**
+   * Waits for a request to end. The loop resumes after the I/O callbacks ready now have run (a
+   * setImmediate), not after the first of them, so the requests that ended together free their
+   * slots together and the next turn starts as many at once.
+   */
+  const waitForSlot = () =>
+    new Promise<void>((resolve) => {
+      wakeUp = () => setImmediate(resolve);
+    });
+
   // Outcome batches are written one after another (never two at once), in the order they were taken.
   let writes: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
@@ -234,37 +244,55 @@ export function createSender(deps: SenderDeps) {
     }
   };
 
-  const dispatch = async (taken: Queued[]) => {
-    inFlightRequests++;
-    let batch = taken;
-    for (const q of batch) inFlightIds.add(q.row.id);
+  /**
+   * Starts the requests the send loop took in one turn. Their rows are marked in flight in one
+   * write (at FCM's one message a request that write was an UPDATE a message: 13% of the
+   * dispatcher's CPU), and no request leaves before it is done, so a crash still finds every
+   * row that may have reached the provider flagged `sending`.
+   */
+  const dispatchAll = async (starts: Queued[][]) => {
+    inFlightRequests += starts.length;
+    const ids: number[] = [];
+    for (const batch of starts) for (const q of batch) ids.push(q.row.id);
+    for (const id of ids) inFlightIds.add(id);
+    let held: Set<number> | undefined;
     try {
-      const held = await store.markSending(
-        batch.map((q) => q.row.id),
-        owner,
-      );
-      if (held.length < batch.length) {
-        // Rows whose lease lapsed and that another process took: not ours to send.
-        const mine = new Set(held);
-        for (const q of batch) if (!mine.has(q.row.id)) inFlightIds.delete(q.row.id);
-        limiter.complete(batch.length - held.length, clock.now());
-        quota?.settle(batch.length - held.length, 0, clock.now());
-        batch = batch.filter((q) => mine.has(q.row.id));
-        if (batch.length === 0) {
-          inFlightRequests--;
-          wake();
-          return;
-        }
-      }
+      const marked = await store.markSending(ids, owner);
+      if (marked.length < ids.length) held = new Set(marked);
     } catch (error) {
       // Never sent: give the units back and the rows to the queue.
-      warn('marking a batch in flight failed', error);
-      limiter.complete(batch.length, clock.now());
-      quota?.settle(batch.length, 0, clock.now());
-      for (const q of batch) {
-        inFlightIds.delete(q.row.id);
-        pending.push({ id: q.row.id, kind: 'release', nextAt: Math.round(clock.now()) });
+      warn(`marking ${ids.length} rows in flight failed`, error);
+      const now = clock.now();
+      limiter.complete(ids.length, now);
+      quota?.settle(ids.length, 0, now);
+      for (const id of ids) {
+        inFlightIds.delete(id);
+        pending.push({ id, kind: 'release', nextAt: Math.round(now) });
       }
+      inFlightRequests -= starts.length;
+      wake();
+      return;
+    }
+    const sends: Promise<void>[] = [];
+    for (const batch of starts) sends.push(send(held ? mine(batch, held) : batch));
+    await Promise.all(sends);
+  };
+
+  /** The rows of `batch` this process still holds; the others (another process took them when their lease lapsed) are let go. */
+  const mine = (batch: Queued[], held: Set<number>): Queued[] => {
+    const kept = batch.filter((q) => held.has(q.row.id));
+    const lost = batch.length - kept.length;
+    if (lost > 0) {
+      for (const q of batch) if (!held.has(q.row.id)) inFlightIds.delete(q.row.id);
+      limiter.complete(lost, clock.now());
+      quota?.settle(lost, 0, clock.now());
+    }
+    return kept;
+  };
+
+  /** Sends one request of rows already marked in flight, and queues their outcomes. */
+  const send = async (batch: Queued[]) => {
+    if (batch.length === 0) {
       inFlightRequests--;
       wake();
       return;
@@ -356,23 +384,32 @@ export function createSender(deps: SenderDeps) {
         continue;
       }
       if (inFlightRequests >= provider.maxInFlight) {
-        await wait(Number.POSITIVE_INFINITY);
+        await waitForSlot();
         continue;
       }
-      const first = queue[head] as Queued;
-      let n = 1;
-      while (n < client.maxBatch && head + n < queue.length && (queue[head + n] as Queued).campaign.id === first.campaign.id) n++;
-      if (quota) n = Math.max(1, Math.min(n, quota.room(now)));
-      const delay = limiter.delay(n, now);
-      if (delay > 0) {
-        await wait(Number.isFinite(delay) ? delay : settings.poll);
+      // Every request the in-flight cap, the limiter and the quota allow now is started in this
+      // turn, so their rows are marked in flight in one write.
+      const starts: Queued[][] = [];
+      let delay = 0;
+      while (head < queue.length && inFlightRequests + starts.length < provider.maxInFlight) {
+        if (quota && quota.delay(1, now) > 0) break;
+        const first = queue[head] as Queued;
+        let n = 1;
+        while (n < client.maxBatch && head + n < queue.length && (queue[head + n] as Queued).campaign.id === first.campaign.id) n++;
+        if (quota) n = Math.max(1, Math.min(n, quota.room(now)));
+        delay = limiter.delay(n, now);
+        if (delay > 0) break;
+        limiter.acquire(n, now);
+        quota?.take(n);
+        starts.push(takeBatch(n));
+      }
+      if (starts.length === 0) {
+        await wait(Number.isFinite(delay) && delay > 0 ? delay : settings.poll);
         continue;
       }
-      limiter.acquire(n, now);
-      quota?.take(n);
       // A request that outlives close() (a stalled machine past the close deadline) finds the
       // outbox closed: expected then, and not an unhandled rejection. Before close, errors surface.
-      void dispatch(takeBatch(n)).catch((error: unknown) => {
+      void dispatchAll(starts).catch((error: unknown) => {
         if (!stop.signal.aborted) throw error;
       });
     }
