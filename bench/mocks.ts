@@ -8,7 +8,10 @@
  *    Before the rounds the FCM mock is filled to {@link PREFILL} distinct recipients through real
  *    requests (`BENCH_PREFILL`, default 1,000,000), so every round runs with the ledger at 1,000,000
  *    recipients and growing, as at the end of story 4's campaign; goal >= 15,000 requests/s
- *    (issue 14), read from the measured rate and from the mock's CPU per request.
+ *    (issue 14). autocannon's own CPU (JavaScript, on the same two cores) caps what it can drive
+ *    near the bare route's rate, so the same pair is then measured with `wrk` (C, one thread, a
+ *    new device token every request from a Lua script): the goal is judged on wrk's mock median
+ *    when wrk is installed, and the mock's CPU per request is quoted for both.
  * 2. Memory: ledger bytes per recipient at 1,000,000 distinct recipients (the duplicate ledger
  *    plus the per-recipient index campaign tracking reads), both the tables'
  *    typed arrays and the process's heap + ArrayBuffer delta after GC; goal < 100.
@@ -16,13 +19,15 @@
  * `tsx bench/mocks.ts serve` is the child: it serves both routes and prints its URL.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { createMockProviders, DuplicateLedger } from '../mock-providers/index.ts';
+import { findWrk, runWrk } from './wrk.ts';
 
 /** Rounds can be cut for a quick look (`BENCH_ROUNDS=3`); the reported figures use the default. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -107,6 +112,42 @@ async function load(base: string, server: ReturnType<typeof spawn>): Promise<Rou
     p99: result.latency.p99,
     cpuUsPerRequest: cpuUs / Math.max(1, result.requests.total),
   };
+}
+
+/**
+ * wrk's request script: a POST with a new device token every request (`<prefix>-<n>`, the
+ * prefix from the environment so rounds never repeat a token), as autocannon's rounds send.
+ */
+const WRK_SCRIPT = `wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer bench"
+local prefix = os.getenv("FG_WRK_PREFIX") or "wrk"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"message":{"token":"' .. prefix .. '-' .. n .. '","notification":{"title":"Sale","body":"50% off"}}}')
+end
+`;
+
+/** Seconds of each wrk round, and rounds (alternating bare and mock). */
+const WRK_SECONDS = 3;
+const WRK_ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? 5);
+
+/**
+ * One closed-loop wrk round (C, one thread: a load generator that needs far less of the shared
+ * machine than autocannon, so the server gets about a core): requests/s and server CPU a request.
+ */
+async function loadWrk(bin: string, script: string, base: string, server: ReturnType<typeof spawn>, prefix: string): Promise<Round> {
+  const cpu = () =>
+    new Promise<NodeJS.CpuUsage>((resolve) => {
+      server.once('message', (usage) => resolve(usage as NodeJS.CpuUsage));
+      server.send('cpu');
+    });
+  const before = await cpu();
+  const run = await runWrk(bin, base + PATH, WRK_SECONDS, CONNECTIONS, { script, env: { FG_WRK_PREFIX: prefix } });
+  const after = await cpu();
+  const cpuUs = after.user - before.user + (after.system - before.system);
+  return { rps: run.requestsPerSecond, non2xx: run.errors, errors: 0, p99: Number.NaN, cpuUsPerRequest: cpuUs / Math.max(1, run.requests) };
 }
 
 /** Fills the FCM mock's ledger with `count` new recipients through real requests (pipelined, as fast as it takes them). */
@@ -218,6 +259,33 @@ async function main(): Promise<void> {
         `round ${r + 1}: bare ${bare.rps} req/s (${bare.cpuUsPerRequest.toFixed(1)} us CPU/req), mock ${mock.rps} req/s (${mock.cpuUsPerRequest.toFixed(1)} us CPU/req)\n`,
       );
     }
+    // The same pair measured with wrk: the rate the mock serves when the generator is not the bottleneck.
+    const wrk = findWrk();
+    const wrkRounds: { bare: number; mock: number; bareCpuUs: number; mockCpuUs: number; mockErrors: number }[] = [];
+    let wrkSkipped: string | null = null;
+    if ('bin' in wrk) {
+      const script = join(mkdtempSync(join(tmpdir(), 'fg-wrk-')), 'fcm.lua');
+      writeFileSync(script, WRK_SCRIPT);
+      for (let r = 0; r < WRK_ROUNDS; r++) {
+        const bare = await loadWrk(wrk.bin, script, urls.bare, child, `wrk${r}b`);
+        const mock = await loadWrk(wrk.bin, script, urls.mock, child, `wrk${r}m`);
+        wrkRounds.push({
+          bare: bare.rps,
+          mock: mock.rps,
+          bareCpuUs: bare.cpuUsPerRequest,
+          mockCpuUs: mock.cpuUsPerRequest,
+          mockErrors: mock.non2xx,
+        });
+        process.stderr.write(
+          `wrk round ${r + 1}: bare ${bare.rps} req/s (${bare.cpuUsPerRequest.toFixed(1)} us CPU/req), mock ${mock.rps} req/s (${mock.cpuUsPerRequest.toFixed(1)} us CPU/req)\n`,
+        );
+      }
+    } else wrkSkipped = wrk.skipped;
+    const wrkMockMedian = wrkRounds.length > 0 ? median(wrkRounds.map((r) => r.mock)) : null;
+    const keysAfter = await new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve((m as { keys: number }).keys));
+      child.send('keys');
+    });
     const bareMedian = median(rounds.map((r) => r.bare));
     const mockMedian = median(rounds.map((r) => r.mock));
     // Each mock round is compared with the bare round just before it, so a slow spell on the
@@ -251,7 +319,18 @@ async function main(): Promise<void> {
         // not depend on how much of the shared machine the load generator took.
         mockCpuCapacityRps: Math.round(1e6 / median(rounds.map((r) => r.mockCpuUs))),
         goalRpsAtMillionRecipients: GOAL_RPS,
-        goalMet: filled.keys >= RECIPIENTS && mockMedian >= GOAL_RPS,
+        // Judged on wrk's rounds when wrk is installed: autocannon's own CPU caps what it can drive on two cores.
+        goalMet: filled.keys >= RECIPIENTS && (wrkMockMedian ?? mockMedian) >= GOAL_RPS,
+      },
+      wrk: {
+        generator: `wrk -t1 -c${CONNECTIONS}, ${WRK_SECONDS} s a round, a new device token every request`,
+        skipped: wrkSkipped,
+        rounds: wrkRounds,
+        bareMedianRps: wrkRounds.length > 0 ? median(wrkRounds.map((r) => r.bare)) : null,
+        mockMedianRps: wrkMockMedian,
+        mockMedianCpuUsPerRequest: wrkRounds.length > 0 ? median(wrkRounds.map((r) => r.mockCpuUs)) : null,
+        refusedOrFailed: wrkRounds.reduce((a, r) => a + r.mockErrors, 0),
+        ledgerRecipientsAfterRounds: keysAfter,
       },
       ledger,
     };
@@ -260,7 +339,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `mock ${mockMedian} req/s vs bare ${bareMedian} req/s (medians): ${((mockMedian / bareMedian) * 100).toFixed(1)}%; ` +
         `median of paired ratios ${(pairRatio * 100).toFixed(1)}%; server CPU capacity ratio ${(cpuRatio * 100).toFixed(1)}% (goal >= 85%)\n` +
-        `FCM mock at ${filled.keys} recipients: ${Math.round(mockMedian)} req/s measured, ${Math.round(1e6 / median(rounds.map((r) => r.mockCpuUs)))} req/s a saturated core would serve (goal >= ${GOAL_RPS})\n` +
+        `FCM mock at ${filled.keys} recipients: ${Math.round(mockMedian)} req/s measured with autocannon, ${Math.round(1e6 / median(rounds.map((r) => r.mockCpuUs)))} req/s a saturated core would serve (goal >= ${GOAL_RPS})\n` +
+        (wrkMockMedian === null
+          ? `wrk: ${wrkSkipped}\n`
+          : `FCM mock with wrk: ${Math.round(wrkMockMedian)} req/s (median of ${wrkRounds.length}; ledger at ${keysAfter} recipients after)\n`) +
         `ledger: ${ledger.tableBytesPerRecipient.toFixed(1)} B/recipient in its table, ${ledger.heapBytesPerRecipient.toFixed(1)} B/recipient heap delta at ${RECIPIENTS} (goal < 100)\n` +
         'written to reports/bench/mocks.json\n',
     );

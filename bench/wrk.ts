@@ -38,12 +38,17 @@ export function findWrk(): { bin: string } | { skipped: string } {
  * `seconds` with one thread, as the physical anchor: how many requests/s the sink answers when
  * the generator costs as little as a C event loop can make it.
  */
-export async function runWrk(bin: string, url: string, seconds: number, connections = 64): Promise<WrkRun> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
+export async function runWrk(
+  bin: string,
+  url: string,
+  seconds: number,
+  connections = 64,
+  options: { script?: string; env?: Record<string, string> } = {},
+): Promise<WrkRun> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, ...(options.script ? ['-s', options.script] : []), url];
   const timed = existsSync(TIME);
-  const { stdout, stderr } = timed
-    ? await run(TIME, ['-f', 'cpu %U %S', bin, ...args], { timeout: (seconds + 30) * 1000 })
-    : await run(bin, args, { timeout: (seconds + 30) * 1000 });
+  const exec = { timeout: (seconds + 30) * 1000, env: { ...process.env, ...options.env } };
+  const { stdout, stderr } = timed ? await run(TIME, ['-f', 'cpu %U %S', bin, ...args], exec) : await run(bin, args, exec);
   const summary = parseWrk(stdout);
   const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
   const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null;
