@@ -17,9 +17,25 @@ let dir: string | undefined;
 
 afterAll(async () => {
   // Each was started in its own process group (detached), so npx and the node it runs stop together.
-  for (const child of started) if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  // They are waited for (SIGKILL after 5 s) before the folder goes: the Python dispatcher writes its
+  // state file there as it stops, and removing the folder under it failed with ENOTEMPTY.
+  await Promise.all(started.map(stopGroup));
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 });
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(-pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {}
+  }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
 
 async function readmeExample(): Promise<string[]> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
