@@ -83,6 +83,8 @@ export const INTEGRATION = [
   'test/runner/own-dispatcher.test.ts',
   // Lateness and early deliveries judged on an independent Python dispatcher with scheduled sends (issue 14).
   'test/e2e/scheduled-dispatcher.test.ts',
+  // The system clock read in a fresh node process.
+  'test/core/clock-process.test.ts',
 ];
 
 /**
