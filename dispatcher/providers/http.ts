@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { createH1Client } from './h1.ts';
 import { createH2cClient } from './h2c.ts';
 import type { BatchResult, SendUnit, UnitResult } from './types.ts';
 
@@ -16,12 +17,14 @@ export interface WireClient {
 }
 
 /**
- * Creates an undici pool: one connection per concurrent request, timeouts on headers and body.
- * A base URL `h2c://host:port/...` is spoken as HTTP/2 with prior knowledge instead (h2c.ts).
+ * The client for a provider's base URL: `http://` is spoken by the lean HTTP/1.1 client (h1.ts),
+ * `h2c://host:port/...` as HTTP/2 with prior knowledge (h2c.ts), and `https://` by an undici pool
+ * (one connection per concurrent request, timeouts on headers and body).
  */
 export function createWireClient(baseUrl: string, connections: number, timeoutMs: number): WireClient {
   const url = new URL(baseUrl);
   if (url.protocol === 'h2c:') return createH2cClient(baseUrl, timeoutMs);
+  if (url.protocol === 'http:') return createH1Client(baseUrl, connections, timeoutMs);
   const prefix = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   // A client that passes the same headers object on every request (FCM's bearer token) gets the
@@ -131,8 +134,8 @@ export function parseJson(text: string): unknown {
  * other failure (timeout, reset) may have been delivered, so the row is flagged uncertain.
  */
 export function networkFailure(units: readonly SendUnit[], error: unknown): BatchResult {
-  const code = (error as { code?: string }).code ?? '';
-  const uncertain = code !== 'ECONNREFUSED' && code !== 'UND_ERR_CONNECT_TIMEOUT';
+  const { code = '', notSent } = error as { code?: string; notSent?: boolean };
+  const uncertain = !notSent && code !== 'ECONNREFUSED' && code !== 'UND_ERR_CONNECT_TIMEOUT';
   const result: UnitResult = { kind: 'retry', error: `${code || 'network'}: ${(error as Error).message}`, uncertain };
   return { results: units.map(() => result) };
 }
