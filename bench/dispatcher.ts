@@ -519,7 +519,8 @@ async function benchFcm(provider: Provider, spawnOptions: SpawnOptions) {
   const cpuUs = median(runs.map((r) => r.dispatcherCpuUsPerMessage));
   // The other wire, once, in the same run: the measurement behind the choice of HTTP/1.1.
   const other: FcmWire = { h2c: !FCM_WIRE.h2c, maxInFlight: FCM_WIRE.h2c ? 32 : 128 };
-  const comparison = await fcmRun(provider, spawnOptions, n, other);
+  // BENCH_FCM_OTHER=0 skips it (quick looks).
+  const comparison = process.env.BENCH_FCM_OTHER === '0' ? null : await fcmRun(provider, spawnOptions, n, other);
   console.log('fcm, other wire', comparison);
   return {
     runs,
