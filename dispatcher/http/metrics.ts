@@ -15,17 +15,32 @@ export function createMetrics(ctx: AppContext): Registry {
   // figures: sum(floodgate_dispatcher_nodejs_active_handles) is the total.
   for (const kind of ['handles', 'requests', 'resources']) register.removeSingleMetric(`floodgate_dispatcher_nodejs_active_${kind}_total`);
   const senders = () => [...ctx.senders.entries()];
+  // Counting the backlog walks the index over every open row: 52 ms at 1,000,000 rows, on the one
+  // thread that also sends. Scraped every second (a scenario's monitor) that stalled sending 5% of
+  // the time, so the count is taken again only once 100 times its own cost has passed: the gauge
+  // costs at most 1% of the dispatcher's time, and is fresh at every scrape for small backlogs.
+  let backlog = new Map<string, number>();
+  let backlogAt = Number.NEGATIVE_INFINITY;
+  let backlogCost = 0;
   new Gauge({
     name: 'floodgate_dispatcher_backlog',
-    help: 'Recipients pending or leased, per provider',
+    help: "Recipients pending or leased, per provider (recounted at most every 100x the count's own cost)",
     labelNames: ['provider'],
     registers: [register],
     async collect() {
-      for (const [name] of senders()) {
-        let n = 0;
-        for (const c of await ctx.store.activeCampaigns(name)) n += (await ctx.store.openWork(c.id)).n;
-        this.set({ provider: name }, n);
+      const started = performance.now();
+      if (started - backlogAt >= backlogCost * 100) {
+        const counted = new Map<string, number>();
+        for (const [name] of senders()) {
+          let n = 0;
+          for (const c of await ctx.store.activeCampaigns(name)) n += (await ctx.store.openWork(c.id)).n;
+          counted.set(name, n);
+        }
+        backlog = counted;
+        backlogAt = started;
+        backlogCost = performance.now() - started;
       }
+      for (const [name, n] of backlog) this.set({ provider: name }, n);
     },
   });
   new Gauge({
