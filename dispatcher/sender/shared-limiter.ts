@@ -24,7 +24,7 @@
  * would lapse while its units are still in the window).
  */
 import type pg from 'pg';
-import type { LimiterOptions, PacingLimiter } from './limiter.ts';
+import { GCRA_TOLERANCE_MS, type LimiterOptions, type PacingLimiter } from './limiter.ts';
 
 /** Options of {@link createSharedLimiter}. */
 export interface SharedLimiterOptions extends Omit<LimiterOptions, 'store'> {
@@ -52,7 +52,7 @@ const REFUSED_RETRY_MS = 25;
 export function createSharedLimiter(options: SharedLimiterOptions): PacingLimiter & { close(): void } {
   const { tps, pool, owner, account } = options;
   const interval = tps ? 1000 / tps : 0;
-  const tolerance = options.toleranceMs ?? 50;
+  const tolerance = options.toleranceMs ?? GCRA_TOLERANCE_MS;
   const cap = tps ? Math.floor(tps) : 0;
   const chunk = tps ? Math.max(1, Math.min(cap, Math.ceil((tps * (options.grantMs ?? 10)) / 1000))) : 0;
   const holdMs = options.requestTimeoutMs + 3000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateRecipients, splitCsvRecord } from '../../dispatcher/ingest/sources.ts';
-import { createLimiter, type TatStore } from '../../dispatcher/sender/limiter.ts';
+import { createLimiter, GCRA_TOLERANCE_MS, type TatStore } from '../../dispatcher/sender/limiter.ts';
 import { createRng } from '../../src/core/index.ts';
 
 /** Largest sum of units within any closed 1000 ms window of sorted arrivals (two pointers). */
@@ -89,6 +89,30 @@ describe('limiter (GCRA pacing + arrival window guard)', () => {
       limiter.acquire(1, t);
       expect(store.value).toBeGreaterThanOrEqual(t + 10);
     }
+  });
+
+  it(`makes up a stall of up to ${GCRA_TOLERANCE_MS} ms at once, and no more than the window allows`, () => {
+    // 10,000/s, one unit a request (FCM), answered at once: paced to t = 1000 ms, then held up
+    // 200 ms (a GC). Pacing lets the sender catch up the 2,000 units it missed, not lose them.
+    const limiter = createLimiter({ account: 'a', tps: 10_000, requestTimeoutMs: 1000, store: memoryStore(), now: 0 });
+    const arrivals: { at: number; units: number }[] = [];
+    const sendAll = (t: number) => {
+      let n = 0;
+      while (limiter.delay(1, t) === 0 && n < 100_000) {
+        limiter.acquire(1, t);
+        limiter.complete(1, t);
+        arrivals.push({ at: t, units: 1 });
+        n++;
+      }
+      return n;
+    };
+    for (let t = 0; t < 1000; t += 0.1) sendAll(t);
+    const caughtUp = sendAll(1200);
+    expect(caughtUp).toBeGreaterThanOrEqual(2000);
+    expect(caughtUp).toBeLessThanOrEqual((GCRA_TOLERANCE_MS + 200) * 10 + 1);
+    // The guard still holds every 1 s window to the limit.
+    for (let t = 1200; t < 3000; t += 0.1) sendAll(t);
+    expect(maxSlidingWindow(arrivals)).toBeLessThanOrEqual(10_000);
   });
 
   it('honours a pause (429 Retry-After)', () => {
