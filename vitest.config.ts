@@ -27,6 +27,8 @@ export const INTEGRATION = [
   'test/dispatcher/crash-pg.test.ts',
   'test/dispatcher/instances-pg.test.ts',
   'test/dispatcher/fcm-wire.test.ts',
+  // The lean HTTP/1.1 client against raw TCP servers on loopback.
+  'test/dispatcher/h1-client.test.ts',
   'test/dispatcher/lost-responses-dedupe.test.ts',
   'test/dispatcher/mocks.test.ts',
   'test/dispatcher/processes.test.ts',
