@@ -27,6 +27,16 @@ describe('dispatcher metrics: the backlog gauge', () => {
   }
   const backlogOf = async (register: ReturnType<typeof createMetrics>) =>
     Number(/floodgate_dispatcher_backlog\{provider="push"\} (\d+)/.exec(await register.metrics())?.[1]);
+  /** Scrapes every `everyMs` until the gauge reads `want` or `withinMs` passes; the last reading. */
+  const scrapeUntil = async (register: ReturnType<typeof createMetrics>, want: number, withinMs: number, everyMs: number) => {
+    const deadline = Date.now() + withinMs;
+    let seen = await backlogOf(register);
+    while (seen !== want && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      seen = await backlogOf(register);
+    }
+    return seen;
+  };
 
   it('a slow count is reused until 100 times its cost has passed, then taken again', async () => {
     const { ctx, counts, setOpen } = contextWith(5);
@@ -38,13 +48,7 @@ describe('dispatcher metrics: the backlog gauge', () => {
     expect(counts()).toBe(1);
     // Recounted once 100 x (5 ms and the count's own overhead) has passed: on a loaded machine the
     // measured cost stretches, so poll for it rather than guess the wait.
-    const deadline = Date.now() + 20_000;
-    let seen = await backlogOf(register);
-    while (seen !== 900 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await backlogOf(register);
-    }
-    expect(seen).toBe(900);
+    expect(await scrapeUntil(register, 900, 20_000, 100)).toBe(900);
     expect(counts()).toBeGreaterThanOrEqual(2);
   });
 
@@ -54,12 +58,6 @@ describe('dispatcher metrics: the backlog gauge', () => {
     expect(await backlogOf(register)).toBe(1000);
     // A count of a few microseconds (the first one, cold, a little more) is stale for milliseconds.
     setOpen(10);
-    const deadline = Date.now() + 5000;
-    let seen = await backlogOf(register);
-    while (seen !== 10 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-      seen = await backlogOf(register);
-    }
-    expect(seen).toBe(10);
+    expect(await scrapeUntil(register, 10, 5000, 20)).toBe(10);
   });
 });
