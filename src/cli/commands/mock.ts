@@ -8,8 +8,8 @@ import { listenError } from '../listen-error.ts';
 
 const USAGE = `Usage: floodgate mock [--config mocks.yaml] [--port N] [--host ADDR] [--token T]
 
-Serves the mock providers (FCM, SES, SendGrid, an Alimtalk broker) until Ctrl-C, on 127.0.0.1
-unless told otherwise. Without --config, all four run with their defaults. Each provider's base
+Serves the mock providers (FCM, SES, SendGrid, an Alimtalk broker, an SMS gateway) until Ctrl-C,
+on 127.0.0.1 unless told otherwise. Without --config, all five run with their defaults. Each provider's base
 URL is printed (configure your dispatcher with it), followed by the admin API that
 \`floodgate run --mocks URL\` uses (/__mock/runs, /__mock/<provider>/stats, /deliveries, /config,
 /reset, /duplicates, /callbacks, /journal), /healthz and Prometheus /metrics.
