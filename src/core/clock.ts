@@ -14,25 +14,63 @@ export interface Clock {
   every(ms: number, fn: () => void): () => void;
 }
 
-/**
- * The wall-clock time at `performance.now() === 0`: `performance.timeOrigin`, which Node reads at
- * start-up from the wall clock and the monotonic clock back to back, to the microsecond. Anchored on
- * `Date.now()` instead, the clock was wrong twice over. On an arbitrary call, two processes differed
- * by up to a millisecond, because `Date.now()` truncates. Waiting for `Date.now()` to turn over a
- * millisecond fixed that, but the anchor's own first `performance.now()` call is slow (Node loads
- * its binding then). So a fresh process's clock lagged the wall clock by 1-2 ms, and more on a busy
- * machine. A mock started beside `stress --cpu 2` recorded an on-time Python dispatcher's sends as
- * early: 260 of 300 in `test/e2e/scheduled-dispatcher.test.ts`.
- */
-function wallOrigin(): number {
-  return performance.timeOrigin;
+/** Where {@link createWallClock} reads time: the wall clock (whole ms), the monotonic timer, and their pairing at start-up. */
+export interface TimeSources {
+  /** Wall-clock milliseconds, truncated (Date.now()). */
+  wall(): number;
+  /** Monotonic milliseconds, fractional (performance.now()). */
+  monotonic(): number;
+  /** The wall-clock time at monotonic 0 (performance.timeOrigin). */
+  origin: number;
 }
 
-/** The real clock: wall time anchored once (on a millisecond tick), then advanced by the monotonic timer. */
+const NODE_TIME: TimeSources = { wall: () => Date.now(), monotonic: () => performance.now(), origin: performance.timeOrigin };
+
+/**
+ * Wall-clock time to a fraction of a millisecond, as two processes on one machine must agree on it
+ * (a mock stamps a delivery, the runner stamps when it was due; 1 ms early is a FAIL).
+ *
+ * - It starts from `performance.timeOrigin`, which Node reads at start-up from the wall clock and
+ *   the monotonic clock back to back, to the microsecond, and advances by the monotonic timer.
+ *   Anchored on `Date.now()` instead, the clock was wrong twice over: on an arbitrary call two
+ *   processes differed by up to a millisecond (Date.now() truncates), and an anchor taken on the
+ *   first `performance.now()` call lagged 1-2 ms (Node loads its binding then), so a mock started
+ *   beside `stress --cpu 2` recorded an on-time Python dispatcher's sends as early.
+ * - It stays on the wall clock: the monotonic timer and the wall clock part as the system corrects
+ *   its time (NTP slews it, a VM's clock is stepped after a pause). A `floodgate mock` kept running
+ *   for 16 minutes stamped deliveries 830 ms before the run that caused them started. So every
+ *   reading is checked against `Date.now()` read on both sides of it: the true time lies in
+ *   [before, after + 1 ms), and a reading outside is moved to the middle of that span, the offset
+ *   with it. Readings inside keep their precision, so a clock that does not drift is never moved,
+ *   and one that drifts stays under a millisecond off (a quarter of one on average, simulated at
+ *   5 ms a second in `test/core/wall-clock.test.ts`), as `Date.now()` itself is.
+ * - It never steps back by less than a millisecond (a correction's jitter), so a duration measured
+ *   with it is never negative; a larger step back (the system clock was set back) is followed.
+ */
+export function createWallClock(time: TimeSources = NODE_TIME): () => number {
+  let offset = time.origin;
+  let last = Number.NEGATIVE_INFINITY;
+  return () => {
+    const before = time.wall();
+    const mono = time.monotonic();
+    const after = time.wall();
+    let now = offset + mono;
+    if (now < before || now >= after + 1) {
+      const middle = (before + after + 1) / 2;
+      offset += middle - now;
+      now = middle;
+    }
+    if (now < last && last - now < 1) now = last;
+    last = now;
+    return now;
+  };
+}
+
+/** The real clock: wall time to a fraction of a millisecond ({@link createWallClock}), timers from Node. */
 export const systemClock: Clock = (() => {
-  const origin = wallOrigin();
+  const now = createWallClock();
   return {
-    now: () => origin + performance.now(),
+    now,
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
