@@ -13,6 +13,7 @@ export const ERROR_CATALOG = {
   FG_UNIT_INVALID: { exit: ExitCode.BadInput, description: 'a duration, size, rate, amount or percentage cannot be parsed' },
   FG_INPUT_INVALID: { exit: ExitCode.BadInput, description: 'an input value is out of its domain' },
   FG_RESULT_INVALID: { exit: ExitCode.BadInput, description: 'a result or baseline file cannot be used' },
+  FG_OUTPUT_UNWRITABLE: { exit: ExitCode.BadInput, description: 'the folder to write into cannot be created or written' },
   FG_TARGET_UNREACHABLE: { exit: ExitCode.RunInvalid, description: 'the system under test cannot be reached' },
   FG_MOCKS_UNREACHABLE: {
     exit: ExitCode.RunInvalid,

@@ -144,3 +144,45 @@ describe('servers: a busy port or a bad --db is bad input naming it (exit 4), no
     expect(result.err).toContain(`error: database ${file}: ${reason.replace('<dir>', dir)}`);
   });
 });
+
+describe('output folders: one that cannot be written is refused before any load, not after it (exit 4)', () => {
+  // Before, the whole run went first and then died on mkdir: exit 5 "a defect in floodgate" and
+  // the result lost (--out naming a file), or no end at all (--out under /proc, where Node's
+  // recursive mkdir never returns). The target is port 9: reaching it at all would be exit 3.
+  const quickRun = (out: string) => cli(['run', scenario(HEAD), '--target', 'http://127.0.0.1:9', '--out', out]);
+
+  it('--out naming a file', async () => {
+    const file = join(dir, 'result-here.json');
+    writeFileSync(file, '{}\n');
+    const result = await quickRun(file);
+    expectBadInput(result);
+    expect(result.err).toContain(`floodgate run --out ${file}: cannot write into ${file}: it is a file, not a folder`);
+  });
+
+  it('--out inside a file', async () => {
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'x\n');
+    const result = await quickRun(join(file, 'sub'));
+    expectBadInput(result);
+    expect(result.err).toContain(`cannot write into ${join(file, 'sub')}: ${file} is a file, not a folder`);
+  });
+
+  it.runIf(process.platform === 'linux')('--out under /proc, which Node could never create: refused at once', async () => {
+    const result = await quickRun('/proc/floodgate-nope/run');
+    expectBadInput(result);
+    expect(result.err).toContain(
+      'floodgate run --out /proc/floodgate-nope/run: cannot write into /proc/floodgate-nope/run: it cannot be created there (ENOENT)',
+    );
+  });
+
+  it('creates the missing folders of a good --out, and plan --out naming a file is exit 4 too', async () => {
+    const nested = join(dir, 'a', 'b', 'c');
+    const plan = join(process.cwd(), 'scenarios', 'plans', 'mail-morning.yaml');
+    const ok = await cli(['plan', plan, '--out', nested]);
+    expect(ok.code, ok.err).toBe(0);
+    const bad = await cli(['plan', plan, '--out', join(nested, 'plan.json')]);
+    expectBadInput(bad);
+    expect(bad.err).toContain(`floodgate plan --out ${join(nested, 'plan.json')}: cannot write into`);
+    expect(bad.err).toContain('it is a file, not a folder');
+  });
+});

@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Frozen, type LoadStep, type PhasesStep, rateValue, type Scenario, SEARCH_DEFAULTS } from '../../config/index.ts';
 import { InputError, parseDuration, parsePercent } from '../../core/index.ts';
 import { buildThresholds, buildVerdict, renderVerdictText, type Threshold } from '../../gate/index.ts';
 import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { writeReportFiles } from '../report-files.ts';
 import { loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter } from '../run/progress.ts';
@@ -186,6 +187,11 @@ export function createCapacityCommand(wiring: RunWiring = RUN_WIRING): Command {
       const resolvePlanValue = planValues ? (plan: string, value: string) => planValues(resolve(io.cwd, plan), value) : undefined;
       const loaded = await loadScenario(resolve(io.cwd, file), { scale, env: io.env, ...(resolvePlanValue ? { resolvePlanValue } : {}) });
       const { scenario, thresholds } = toCapacityScenario(loaded.scenario, loaded.thresholds, flags);
+      const outDir = values.out ? resolve(io.cwd, values.out) : null;
+      await prepareOutDir(
+        outDir ?? join(io.cwd, 'reports', loaded.scenario.name),
+        outDir ? `floodgate capacity --out ${values.out}` : 'floodgate capacity',
+      );
       const progress = createProgressWriter(io.stderr);
       let result: Awaited<ReturnType<typeof runScenario>>;
       try {
@@ -196,7 +202,7 @@ export function createCapacityCommand(wiring: RunWiring = RUN_WIRING): Command {
       } finally {
         progress.done();
       }
-      const root = runDirectory(io.cwd, values.out ? resolve(io.cwd, values.out) : null, result);
+      const root = runDirectory(io.cwd, outDir, result);
       const resultPath = await writeResultFile(root, result);
       const verdict = buildVerdict(result);
       const { paths } = await writeReportFiles(root, result, null, ['html', 'md', 'junit'], io);

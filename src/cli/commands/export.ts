@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/index.ts';
 import { renderK6Script, renderK6TestRun, toK8sName } from '../../export/index.ts';
 import { numberFlag, parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { loadScenario } from '../run/load-scenario.ts';
 import { RUN_WIRING } from '../run/wiring.ts';
 import { VERSION } from '../version.ts';
@@ -56,7 +57,7 @@ export const exportCommand: Command = {
     const outDir = resolve(io.cwd, values.out ?? join('reports', scenario.name, 'k6'));
     const scriptFile = `${scenario.name}.k6.js`;
     const manifestFile = `${toK8sName(`floodgate-${scenario.name}`)}.testrun.yaml`;
-    await mkdir(outDir, { recursive: true });
+    await prepareOutDir(outDir, values.out ? `floodgate export --out ${values.out}` : 'floodgate export');
     await writeFile(join(outDir, scriptFile), renderK6Script(scenario, { file, toolVersion: VERSION }));
     await writeFile(join(outDir, manifestFile), renderK6TestRun(scenario, { parallelism, scriptFile: basename(scriptFile) }));
     io.stdout.write(`k6 script: ${join(outDir, scriptFile)}\nTestRun:   ${join(outDir, manifestFile)} (parallelism ${parallelism})\n`);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { buildVerdict } from '../../gate/index.ts';
 import { renderJunit, renderVerdictWithUnits } from '../../report/index.ts';
@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args.ts';
 import { colourEnabled, colourVerdictText, painter } from '../colour.ts';
 import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
 import type { Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 
 /**
  * `floodgate gate`: the verdict of a result (thresholds, correctness checks, validity) and, with
@@ -40,7 +41,7 @@ baseline (see floodgate run --help); the gate compares the two result files it i
     io.stdout.write(colourVerdictText(renderVerdictWithUnits(verdict), paint, result.validity.verdict === 'DEGRADED'));
     if (values.junit) {
       const path = resolve(io.cwd, values.junit);
-      await mkdir(dirname(path), { recursive: true });
+      await prepareOutDir(dirname(path), `floodgate gate --junit ${values.junit}`);
       await writeFile(path, renderJunit(result, comparison));
       io.stdout.write(`\nJUnit: ${path}\n`);
     }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -8,6 +8,7 @@ import { createK6SampleReader, detectK6SampleFormat, importK6Run, type K6InputFi
 import { createLatencyHistogram } from '../../stats/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { VERSION } from '../version.ts';
 
 const USAGE = `Usage: floodgate import k6 <summary.json | DIR>... [--out DIR] [--scenario NAME]
@@ -71,7 +72,7 @@ export const importCommand: Command = {
     if (!checked.success) throw new InternalError(`the imported result does not match the result schema: ${checked.error.message}`);
     const stamp = result.meta.endedAt.replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? join('reports', result.meta.scenario.name, `${stamp}-k6`));
-    await mkdir(outDir, { recursive: true });
+    await prepareOutDir(outDir, values.out ? `floodgate import --out ${values.out}` : 'floodgate import');
     const outFile = join(outDir, 'result.json');
     await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
     const h = result.http;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfigFile } from '../../config/index.ts';
 import { PlanSchema } from '../../config/plan-schema.ts';
@@ -10,6 +10,7 @@ import { renderPlanMarkdown } from '../../report/plan-md.ts';
 import { renderPlanText } from '../../report/plan-text.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 
 const USAGE = `Usage: floodgate plan <plan.yaml> [--json] [--out DIR] [--strict]
 
@@ -47,7 +48,7 @@ export const planCommand: Command = {
     const json = renderPlanJson(report);
     if (values.out) {
       const dir = resolve(io.cwd, values.out);
-      await mkdir(dir, { recursive: true });
+      await prepareOutDir(dir, `floodgate plan --out ${values.out}`);
       await writeFile(resolve(dir, 'plan.json'), json);
       await writeFile(resolve(dir, 'plan.md'), renderPlanMarkdown(report));
       await writeFile(resolve(dir, 'plan.html'), await renderPlanHtml(report));

@@ -9,6 +9,7 @@ import { renderProjectionHtml, renderProjectionMarkdown, renderProjectionText } 
 import { runScenario, writeResultFile } from '../../runner/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { CliIo, Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { type LoadedScenario, loadScenario } from '../run/load-scenario.ts';
 import { createProgressWriter } from '../run/progress.ts';
 import { scenarioRunOptions } from '../run/run-options.ts';
@@ -192,6 +193,7 @@ export function createProjectCommand(wiring: RunWiring = RUN_WIRING): Command {
       const results: { result: Result; file: string }[] = given ?? [];
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dir = values.out ? resolve(io.cwd, values.out) : join(io.cwd, 'reports', full.scenario.name, `projection-${stamp}`);
+      await prepareOutDir(dir, values.out ? `floodgate project --out ${values.out}` : 'floodgate project');
       let thresholds: Threshold[] = full.thresholds;
       if (values.warmup && !given) {
         io.stderr.write(`warm-up at scale ${scales[0]} (not fitted)\n`);

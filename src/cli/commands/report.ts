@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../core/index.ts';
 import { renderHistoryHtml, renderHistoryMarkdown } from '../../report/index.ts';
@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args.ts';
 import { COMPARE_FLAGS, loadResultAndComparison } from '../compare-input.ts';
 import { loadHistory } from '../history-input.ts';
 import type { CliIo, Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { parseReportFormats, writeReportFiles } from '../report-files.ts';
 
 /** `floodgate report`: renders a result as HTML, Markdown, JUnit XML and JSON files. */
@@ -45,6 +46,7 @@ Options:
     const formats = parseReportFormats('report', values.format);
     const { result, resultPath, comparison } = await loadResultAndComparison('report', io.cwd, positionals[0], values);
     const out = values.out ? resolve(io.cwd, values.out) : dirname(resultPath);
+    await prepareOutDir(out, values.out ? `floodgate report --out ${values.out}` : 'floodgate report');
     const { paths, stepSummary } = await writeReportFiles(out, result, comparison, formats, io, {
       stepSummary: values['step-summary'] === true,
     });
@@ -61,7 +63,7 @@ async function writeHistory(dir: string, outFlag: string | undefined, positional
   const from = resolve(io.cwd, dir);
   const results = (await loadHistory(from, io.cwd)).map((e) => e.result);
   const out = outFlag ? resolve(io.cwd, outFlag) : from;
-  await mkdir(out, { recursive: true });
+  await prepareOutDir(out, outFlag ? `floodgate report --out ${outFlag}` : 'floodgate report --history');
   const html = join(out, 'history.html');
   const md = join(out, 'history.md');
   await writeFile(html, await renderHistoryHtml(results));

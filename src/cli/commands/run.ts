@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InputError, type Result, RunInvalidError } from '../../core/index.ts';
 import { buildVerdict, checkSameScenario, compareWithBaseline, evaluateThresholds, stampVerdict } from '../../gate/index.ts';
 import { renderVerdictWithUnits } from '../../report/index.ts';
@@ -7,6 +7,7 @@ import { numberFlag, parseCommandArgs } from '../args.ts';
 import { colourEnabled, colourVerdictText, painter } from '../colour.ts';
 import { COMPARE_FLAGS, loadBaseline } from '../compare-input.ts';
 import type { CliIo, Command } from '../io.ts';
+import { prepareOutDir } from '../out-dir.ts';
 import { writeReportFiles } from '../report-files.ts';
 import { notStartedResult } from '../run/invalid-result.ts';
 import { loadScenario } from '../run/load-scenario.ts';
@@ -107,6 +108,12 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
         ...(values.target ? { target: values.target } : {}),
       });
       if (baseline) checkSameScenario(baseline.baseline, { name: loaded.scenario.name, hash: loaded.hash }, baseline.options.label);
+      // Where the results go is checked before the load: a folder that cannot be written would lose them after it.
+      const outDir = values.out ? resolve(io.cwd, values.out) : null;
+      await prepareOutDir(
+        outDir ?? join(io.cwd, 'reports', loaded.scenario.name),
+        outDir ? `floodgate run --out ${values.out}` : 'floodgate run',
+      );
       const runOnce = async (): Promise<Result> => {
         const progress = createProgressWriter(io.stderr, { env: io.env, context: progressContextOf(loaded.scenario) });
         const startedAt = Date.now();
@@ -147,7 +154,7 @@ export function createRunCommand(wiring: RunWiring = RUN_WIRING): Command {
       for (let i = 0; i < repeat && !io.signal.aborted; i++) {
         if (repeat > 1) io.stderr.write(`repetition ${i + 1} of ${repeat}\n`);
         const result = await runOnce();
-        if (i === 0) root = runDirectory(io.cwd, values.out ? resolve(io.cwd, values.out) : null, result);
+        if (i === 0) root = runDirectory(io.cwd, outDir, result);
         runs.push(await writeRepetition(root, i, repeat, result));
         if (repeat > 1) io.stderr.write(`repetition ${i + 1}: ${buildVerdict(result).headline}\n`);
       }
