@@ -5,6 +5,9 @@
 # MOCKS_URL/<provider>), runs the scenario against both, stops what it started, and exits with floodgate's
 # exit code (0 pass, 1 fail, 3 invalid, 4 bad input).
 set -euo pipefail
+# Job control: each background job gets its own process group, so stopping it stops its children
+# too (npx runs npm, which runs node; a DISPATCHER_CMD may start more than one process).
+set -m
 cd "$(dirname "$0")/../.."
 : "${DISPATCHER_CMD:?set DISPATCHER_CMD to the command that starts your dispatcher}"
 DISPATCHER_URL=${DISPATCHER_URL:-http://127.0.0.1:8080}
@@ -15,7 +18,7 @@ npx floodgate mock --config examples/team-dispatcher/mocks.yaml --port "${MOCKS_
 mocks=$!
 bash -c "$DISPATCHER_CMD" &
 dispatcher=$!
-trap 'kill "$dispatcher" "$mocks" 2>/dev/null || true' EXIT
+trap 'kill -TERM -- -"$dispatcher" -"$mocks" 2>/dev/null || true' EXIT
 
 wait_for() { # url: up to 60 s for any HTTP answer
   for _ in $(seq 1 120); do curl -s -o /dev/null "$1" && return 0; sleep 0.5; done
