@@ -50,9 +50,8 @@ export async function readYamlText(file: string, maxBytes = MAX_YAML_BYTES): Pro
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot read (${reason})`, {
-      issues: [{ path: [], message: `cannot read (${reason})`, location: { file } }],
-    });
+    // The message names the file already: no issue line repeating it.
+    throw new InputError('FG_FILE_NOT_FOUND', `${file}: cannot read (${reason})`);
   }
 }
 

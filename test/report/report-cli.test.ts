@@ -62,7 +62,10 @@ describe('floodgate report', () => {
   it.each([
     [['--format', 'pdf'], /unknown --format "pdf"/],
     [['--baseline', 'other.json'], /other\.json is from another scenario/],
-    [['--bogus'], /floodgate report: Unknown option '--bogus'/],
+    [['--bogus'], /floodgate report: unknown option --bogus \(see floodgate report --help\)/],
+    [['--fromat', 'md'], /floodgate report: unknown option --fromat \(did you mean --format\?\)/],
+    [['--format'], /floodgate report: --format needs a value/],
+    [['--noise', '-1'], /floodgate report: --noise is followed by a value that starts with "-"; write it as --noise=<value>/],
   ])('refuses %j with exit 4', async (args, message) => {
     const r = await cli(['report', join(dir, 'result.json'), ...args.map((a) => (a.endsWith('.json') ? join(dir, a) : a))]);
     expect(r.code).toBe(4);
