@@ -66,6 +66,21 @@ describe('progress', () => {
     writer.update({ ...campaignOnly, elapsed: 3000, campaigns: [{ name: 'welcome', accepted: 500, delivered: 250, backlog: 250 }] });
     expect(written.trim().split('\n').pop()).toContain('backlog 250 at 125/s  alimtalk 100/200/s  ETA 2s');
   });
+
+  it('draws the line on a terminal that reports 0 columns (no size), not an empty one', () => {
+    let written = '';
+    const write = (s: string) => {
+      written += s;
+      return true;
+    };
+    const stream = { isTTY: true, columns: 0, write } as unknown as NodeJS.WritableStream;
+    createProgressWriter(stream, { env: { NO_COLOR: '1' } }).update({
+      ...campaignOnly,
+      elapsed: 1000,
+      campaigns: [{ name: 'welcome', accepted: 500, delivered: 0, backlog: 500 }],
+    });
+    expect(written).toContain('welcome: draining, 0/500 delivered');
+  });
 });
 
 describe('colour', () => {

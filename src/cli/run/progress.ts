@@ -138,7 +138,8 @@ export function createProgressWriter(stream: NodeJS.WritableStream & { isTTY?: b
     update(p: RunProgress) {
       const line = renderProgress(p, { ...base, deliveryRates: rates(p) }, paint);
       if (stream.isTTY) {
-        const width = stream.columns ?? 120;
+        // A terminal that reports no size (0 columns, e.g. `script` without one) gets the default width.
+        const width = stream.columns || 120;
         // Cut by visible width: colour codes do not take columns.
         stream.write(`\r\x1b[2K${fitWidth(line, width - 1)}`);
         drawn = true;
