@@ -73,6 +73,8 @@ export function parseThresholdExpression(source: string): ThresholdExpression | 
   } else if (word?.[1]) {
     if (!(NAMED_AGGREGATES as readonly string[]).includes(word[1])) {
       const percentile = /^p(\d+)$/.exec(word[1]);
+      const spelt = spelledComparison(text);
+      if (spelt) return { message: `a comparison in words; write it with a comparator: "${spelt}"`, offset: 0 };
       const hint = percentile ? `write p(${percentile[1]})` : `use one of ${NAMED_AGGREGATES.join(', ')}, p(N) or rate(name)`;
       return { message: `unknown aggregate "${word[1]}"; ${hint}`, offset: 0 };
     }
@@ -128,4 +130,33 @@ export function compare(actual: number, comparator: Comparator, bound: number): 
     case '!=':
       return actual !== bound;
   }
+}
+
+/** Comparisons said in words, as people write them in a YAML file first. */
+const WORDS: Record<string, string> = {
+  less: '<',
+  under: '<',
+  below: '<',
+  fewer: '<',
+  more: '>',
+  over: '>',
+  above: '>',
+  greater: '>',
+  at: '',
+  equals: '==',
+  equal: '==',
+  exactly: '==',
+};
+
+/** "less than 200ms" -> "< 200ms", "at most 1%" -> "<= 1%"; undefined when the text is not a comparison in words. */
+function spelledComparison(text: string): string | undefined {
+  const m =
+    /^(less|under|below|fewer|more|over|above|greater|at|equals|equal|exactly)\s+(?:(than|to|or equal to|most|least)\s+)?(.+)$/.exec(
+      text.trim(),
+    );
+  if (!m?.[1] || !m[3]) return undefined;
+  let comparator = WORDS[m[1]] as string;
+  if (m[1] === 'at') comparator = m[2] === 'most' ? '<=' : m[2] === 'least' ? '>=' : '';
+  if (comparator === '') return undefined;
+  return `${comparator} ${m[3]}`;
 }

@@ -20,6 +20,8 @@ describe('threshold expressions', () => {
     ['< fast', /not a number/],
     ['p(0) < 1s', /percentile in \(0, 100\]/],
     ['p95 < 1s', /unknown aggregate "p95"; write p\(95\)/],
+    ['less than 200ms', /a comparison in words; write it with a comparator: "< 200ms"/],
+    ['at most 1%', /write it with a comparator: "<= 1%"/],
     ['eval(1) < 2', /unknown function eval\(\)/],
     ['200ms', /expected a comparator/],
     ['=< 3', /expected a comparator/],
