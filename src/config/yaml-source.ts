@@ -91,11 +91,13 @@ export function parseYamlSource(text: string, file: string, options: YamlOptions
     const pos = lineCounter.linePos(offset);
     return { file, line: pos.line, column: pos.col };
   };
-  const issues: Issue[] = doc.errors.map((error) => ({
-    path: [],
-    message: error.message.split('\n')[0] ?? error.message,
-    location: at(error.pos[0]),
-  }));
+  const issues: Issue[] = doc.errors.map((error) => {
+    const message = error.message.split('\n')[0] ?? error.message;
+    // An unclosed { or [ is noticed where the next line begins: point at the bracket to close.
+    const open = /end with an? [}\]]/.test(message) ? unclosedFlowBefore(doc, text, error.pos[0]) : undefined;
+    if (open) return { path: [], message: `this "${text[open]}" is never closed (${message})`, location: at(open) };
+    return { path: [], message, location: at(error.pos[0]) };
+  });
   issues.push(...keyIssues(doc.contents, at));
   if (issues.length === 0 && options.env) interpolate(doc, options.env, file, lineCounter);
   if (issues.length > 0) {
@@ -117,6 +119,22 @@ export function parseYamlSource(text: string, file: string, options: YamlOptions
     data: doc.toJS({ maxAliasCount: 100 }),
     locate: (path, options) => locateIn(doc, path, options?.key ?? false, at, file, index),
   };
+}
+
+/** The start of the last flow map or sequence before `offset` whose text does not end with its closing bracket. */
+function unclosedFlowBefore(doc: Document, text: string, offset: number): number | undefined {
+  let found: number | undefined;
+  const check = (node: { flow?: boolean; range?: [number, number, number] | null }, close: string) => {
+    const range = node.range;
+    if (!node.flow || !range || range[0] >= offset || text[range[0]] !== (close === '}' ? '{' : '[')) return;
+    if (text.slice(range[0], range[1]).trimEnd().endsWith(close)) return;
+    if (found === undefined || range[0] > found) found = range[0];
+  };
+  visit(doc, {
+    Map: (_key, node) => check(node, '}'),
+    Seq: (_key, node) => check(node, ']'),
+  });
+  return found;
 }
 
 const VARIABLE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

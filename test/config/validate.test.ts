@@ -73,6 +73,24 @@ describe('validateSource', () => {
     }
   });
 
+  it.each([
+    ['a { on line 2 never closed', 'name: a\nsystem: { dispatcher: embedded\nload: []\n', 'bad.yaml:2:9 this "{" is never closed'],
+    [
+      'a [ inside a block, never closed',
+      'name: a\nload:\n  - phases:\n      stages: [ { duration: 1s, rate: 1 }\nthresholds: {}\n',
+      'bad.yaml:4:15 this "[" is never closed',
+    ],
+  ])('points an unclosed bracket error at the bracket, not at the line after it: %s', (_what, text, expected) => {
+    try {
+      parseYamlSource(text, 'bad.yaml');
+      expect.unreachable();
+    } catch (error) {
+      const e = error as FloodgateError;
+      expect(e.code).toBe('FG_CONFIG_SYNTAX');
+      expect(e.issues.map(formatIssue).join('\n')).toContain(expected);
+    }
+  });
+
   it('reports a duplicate key as a syntax error', () => {
     expect(() => parseYamlSource('a: 1\na: 2\n', 'dup.yaml')).toThrow(/YAML syntax error/);
   });
