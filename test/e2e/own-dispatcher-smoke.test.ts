@@ -184,7 +184,9 @@ describe('the own (Python) dispatcher against the Alimtalk mock', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ accepted: COUNT, campaign: 'spring' });
     await finished(d, 1);
-    expect(stats().admitted).toBe(COUNT);
+    // A 1.5 s latency tail can outlast the 5 s timeout under load: a repeat with the same key is
+    // admitted and answered by the mock's dedupe, not delivered again.
+    expect(stats().admitted - (stats().deduplicated ?? 0)).toBe(COUNT);
     expect(stats().maxPerSecondWindow).toBeLessThanOrEqual(TPS);
     expect(new Set(await deliveries())).toEqual(new Set([1]));
 
@@ -250,7 +252,7 @@ describe('the own (Python) dispatcher against the Alimtalk mock', () => {
     expect(again.status).toBe(202);
     expect(await again.json()).toMatchObject({ accepted: COUNT, campaign: 'spring' });
     await finished(d, 2);
-    expect(stats().admitted).toBe(COUNT);
+    expect(stats().admitted - (stats().deduplicated ?? 0)).toBe(COUNT);
     expect(new Set(await deliveries())).toEqual(new Set([1]));
   });
 
