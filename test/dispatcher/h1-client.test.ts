@@ -135,16 +135,19 @@ describe('the lean HTTP/1.1 wire client', () => {
       else if (request.includes('"garbage"')) socket.write('SMTP 220 hello\r\n\r\n');
       // "slow": never answered
     });
-    const client = createH1Client(url, 3, 200);
+    // Only "slow" is meant to time out: the others get 5 s, so a stalled event loop cannot turn
+    // a reset or a malformed answer into a timeout.
+    const client = createH1Client(url, 2, 5000);
+    const hasty = createH1Client(url, 1, 200);
     const unit = [{ id: 1, to: 'a', clientKey: 'k', params: {}, content: undefined }];
     const [reset, slow, garbage] = await Promise.all(
-      ['reset', 'slow', 'garbage'].map((what) => client.post('/x', {}, { what }).catch((e: unknown) => e)),
+      ['reset', 'slow', 'garbage'].map((what) => (what === 'slow' ? hasty : client).post('/x', {}, { what }).catch((e: unknown) => e)),
     );
     expect(reset).toMatchObject({ code: 'ECONNRESET', notSent: false });
     expect(slow).toMatchObject({ code: 'ETIMEDOUT', notSent: false });
     expect(garbage).toMatchObject({ code: 'ERR_BAD_RESPONSE', notSent: false });
     for (const e of [reset, slow, garbage]) expect(networkFailure(unit, e).results[0]).toMatchObject({ kind: 'retry', uncertain: true });
-    await client.close();
+    await Promise.all([client.close(), hasty.close()]);
   });
 
   it('refuses a header value with a line break (no header injection) without sending', async () => {
@@ -181,10 +184,13 @@ describe('the lean HTTP/1.1 wire client', () => {
     server.keepAliveTimeout = 50;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
+      const idleClosed = new Promise<void>((r) => server.once('connection', (socket) => socket.once('close', () => r())));
       const client = createH1Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2, 5000);
       expect((await client.post('/one', {}, {})).text).toBe('{"path":"/one"}');
-      // The server has closed the idle connection by now; the next request takes a new one.
-      await new Promise((r) => setTimeout(r, 200));
+      // Once the server has closed the idle connection, a timer later the client has read its end
+      // (a fixed wait could fire in the same timers phase as the server's close, before that read).
+      await idleClosed;
+      await new Promise((r) => setTimeout(r, 20));
       expect((await client.post('/two', {}, {})).text).toBe('{"path":"/two"}');
       await client.close();
     } finally {

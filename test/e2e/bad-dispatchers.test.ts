@@ -48,7 +48,7 @@ const ALSO_EXPLAINED: Record<KnownBad['id'], Check['kind'][]> = {
   // it, so a page still draining can meet the next one inside a sliding second.
   a: ['duplicates', 'lost', 'window'],
   b: ['rejected', 'window'],
-  // Its late burst (+700 ms) can slip past the boundary on a starved machine (seen beside
+  // Its late burst (+500 ms) can slip past the boundary on a starved machine (seen beside
   // `stress --cpu 2`) and meet the next second's early one: the broker then refuses the excess.
   c: ['window', 'rejected'],
   d: ['lost'],

@@ -87,12 +87,18 @@ describe('faults over HTTP', () => {
     const busy = await post(url, fcmBody('busy-1'), AUTH);
     expect([busy.status, busy.json.error.status, busy.headers.get('retry-after')]).toEqual([503, 'UNAVAILABLE', '10']);
     await expect(post(url, fcmBody('reset-1'), AUTH)).rejects.toThrow();
+    // Given up on once the mock has taken it (not after a fixed time, which a stalled loop could
+    // spend before the request even arrives).
+    const giveUp = new AbortController();
     const hung = fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...AUTH },
       body: JSON.stringify(fcmBody('hang-1')),
-      signal: AbortSignal.timeout(300),
+      signal: giveUp.signal,
     });
+    const hangTaken = () => started.mocks.providers.fcm?.journal(0, 100).entries.some((e) => e.outcome === 'fault:hang');
+    for (const deadline = Date.now() + 10_000; !hangTaken() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    giveUp.abort();
     await expect(hung).rejects.toThrow();
     const lost = await post(url, fcmBody('lost-1'), AUTH);
     expect(lost.status).toBe(200);
