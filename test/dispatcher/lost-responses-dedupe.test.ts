@@ -99,14 +99,17 @@ describe('dispatcher: responses lost under provider dedupe', () => {
       expect(lost).toHaveLength(batch);
       const stats = mocks.providers.points?.stats();
       // The lost batch reached the provider twice (first attempt and retry), every recipient once.
-      expect(stats?.admitted).toBe(recipients + batch);
+      // Beside a CPU hog another answer can outlast the 400 ms timeout too: its retry is also a
+      // repeat the provider's dedupe answers, so repeats are counted, not assumed to be one batch.
+      expect(stats?.deduplicated).toBeGreaterThanOrEqual(batch);
+      expect((stats?.admitted ?? 0) - (stats?.deduplicated ?? 0)).toBe(recipients);
       expect(stats?.deliveriesPerRecipient).toEqual({ 1: recipients });
       expect(stats?.duplicateDeliveries).toBe(0);
 
       // Why: the retry went out among the next requests, not behind the whole fresh backlog.
       const firstKey = (lost as string[])[0] as string;
       const attempts = proxy.seen.flatMap((s, i) => (s.keys.includes(firstKey) ? [i] : []));
-      expect(attempts).toHaveLength(2);
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
       expect(attempts[1]).toBeLessThan(proxy.seen.length / 2);
     } finally {
       await d.close();

@@ -22,7 +22,7 @@ import {
  * read where a CI job reads it: the exit code and the named check in the output.
  */
 
-const CASE = { timeout: 40_000 };
+const CASE = { timeout: 90_000 }; // two full `floodgate run`s and a Python start in the longest case
 const DUPLICATES = `provider.${OWN_PROVIDER}.duplicates`;
 const WINDOW = `provider.${OWN_PROVIDER}.window`;
 const ACCEPTED = `campaign.${OWN_CAMPAIGN}.accepted`;

@@ -55,5 +55,5 @@ describe('SES through the AWS CLI (aws ses / aws sesv2 with --endpoint-url), unc
     expect(JSON.parse(account.stdout)).toMatchObject({ SendQuota: { Max24HourSend: 1000, SentLast24Hours: 1 }, SendingEnabled: true });
 
     expect(started.mocks.providers.ses?.stats()).toMatchObject({ admitted: 1, rejected: 1 });
-  });
+  }, 120_000); // four AWS CLI starts, several seconds each on a loaded machine
 });
