@@ -32,7 +32,7 @@ describe('floodgate dispatcher', () => {
     const io = { stdout, stderr: new PassThrough(), env: {}, cwd: t.dir, signal: controller.signal };
     const run = runCli(['dispatcher', '--port', '0', '--db', join(t.dir, 'cli.db')], io);
     try {
-      for (let i = 0; i < 100 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 20)); // up to 10 s: a cold import of the dispatcher under load
       const url = /listening on (\S+)/.exec(out)?.[1];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(out).toMatch(/token: [0-9a-f]{32}/);
@@ -57,7 +57,7 @@ describe('floodgate dispatcher', () => {
     const env = { FLOODGATE_DISPATCHER_TOKEN: 'token-from-the-environment' };
     const run = runCli(['dispatcher', '--config', file], { stdout, stderr: new PassThrough(), env, cwd: t.dir, signal: controller.signal });
     try {
-      for (let i = 0; i < 100 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 20)); // up to 10 s: a cold import of the dispatcher under load
       const url = /listening on (\S+)/.exec(out)?.[1];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(out).not.toMatch(/token:/);
