@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HELD_BYTES_PER_RECIPIENT } from '../fixtures/bad-dispatchers/defects.ts';
 import { KNOWN_BAD, recipientFromPattern } from '../fixtures/bad-dispatchers/index.ts';
 
@@ -114,12 +114,8 @@ async function createCampaign(origin: string, count: number): Promise<string> {
   return ((await res.body.json()) as { id: string }).id;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls `done` every 50 ms until it holds or 10 s pass: the fixtures run on real timers, which a loaded machine delays. */
-async function until(done: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await done()) && Date.now() < deadline) await sleep(50);
-}
+/** Polls `done` until it holds (10 s at most): the fixtures run on real timers, which a loaded machine delays. */
+const until = (done: () => boolean | Promise<boolean>) => vi.waitUntil(done, { timeout: 10_000, interval: 50 });
 const SECONDS = { timeout: 30_000 };
 
 describe('known-bad dispatcher fixtures', () => {

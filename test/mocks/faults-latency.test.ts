@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FaultPlan } from '../../mock-providers/faults.ts';
 import { createLatency } from '../../mock-providers/index.ts';
 import { createRng } from '../../src/core/index.ts';
@@ -96,8 +96,10 @@ describe('faults over HTTP', () => {
       body: JSON.stringify(fcmBody('hang-1')),
       signal: giveUp.signal,
     });
-    const hangTaken = () => started.mocks.providers.fcm?.journal(0, 100).entries.some((e) => e.outcome === 'fault:hang');
-    for (const deadline = Date.now() + 10_000; !hangTaken() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitUntil(() => started.mocks.providers.fcm?.journal(0, 100).entries.some((e) => e.outcome === 'fault:hang'), {
+      timeout: 10_000,
+      interval: 20,
+    });
     giveUp.abort();
     await expect(hung).rejects.toThrow();
     const lost = await post(url, fcmBody('lost-1'), AUTH);
