@@ -142,21 +142,16 @@ const WORDS: Record<string, string> = {
   over: '>',
   above: '>',
   greater: '>',
-  at: '',
   equals: '==',
   equal: '==',
   exactly: '==',
+  'at most': '<=',
+  'at least': '>=',
 };
+const SPELT = new RegExp(`^(${Object.keys(WORDS).join('|')})\\s+(?:(?:than|to|or equal to)\\s+)?(.+)$`);
 
 /** "less than 200ms" -> "< 200ms", "at most 1%" -> "<= 1%"; undefined when the text is not a comparison in words. */
 function spelledComparison(text: string): string | undefined {
-  const m =
-    /^(less|under|below|fewer|more|over|above|greater|at|equals|equal|exactly)\s+(?:(than|to|or equal to|most|least)\s+)?(.+)$/.exec(
-      text.trim(),
-    );
-  if (!m?.[1] || !m[3]) return undefined;
-  let comparator = WORDS[m[1]] as string;
-  if (m[1] === 'at') comparator = m[2] === 'most' ? '<=' : m[2] === 'least' ? '>=' : '';
-  if (comparator === '') return undefined;
-  return `${comparator} ${m[3]}`;
+  const m = SPELT.exec(text.trim());
+  return m?.[1] && m[2] ? `${WORDS[m[1]]} ${m[2]}` : undefined;
 }
