@@ -148,10 +148,13 @@ const WORDS: Record<string, string> = {
   'at most': '<=',
   'at least': '>=',
 };
-const SPELT = new RegExp(`^(${Object.keys(WORDS).join('|')})\\s+(?:(?:than|to|or equal to)\\s+)?(.+)$`);
+const SPELT = new RegExp(`^(${Object.keys(WORDS).join('|')})\\s+(?:(than or equal to|or equal to|than|to)\\s+)?(.+)$`);
 
-/** "less than 200ms" -> "< 200ms", "at most 1%" -> "<= 1%"; undefined when the text is not a comparison in words. */
+/** "less than 200ms" -> "< 200ms", "at most 1%" -> "<= 1%", "less than or equal to 5" -> "<= 5"; undefined when the text is not a comparison in words. */
 function spelledComparison(text: string): string | undefined {
   const m = SPELT.exec(text.trim());
-  return m?.[1] && m[2] ? `${WORDS[m[1]]} ${m[2]}` : undefined;
+  if (!m?.[1] || !m[3]) return undefined;
+  const comparator = WORDS[m[1]] as string;
+  const orEqual = m[2]?.includes('equal') && (comparator === '<' || comparator === '>');
+  return `${orEqual ? `${comparator}=` : comparator} ${m[3]}`;
 }

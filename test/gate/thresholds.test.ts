@@ -22,6 +22,8 @@ describe('threshold expressions', () => {
     ['p95 < 1s', /unknown aggregate "p95"; write p\(95\)/],
     ['less than 200ms', /a comparison in words; write it with a comparator: "< 200ms"/],
     ['at most 1%', /write it with a comparator: "<= 1%"/],
+    ['greater than or equal to 3', /write it with a comparator: ">= 3"/],
+    ['equal to 0', /write it with a comparator: "== 0"/],
     ['eval(1) < 2', /unknown function eval\(\)/],
     ['200ms', /expected a comparator/],
     ['=< 3', /expected a comparator/],
